@@ -1,0 +1,45 @@
+# Beatbook: `make run` to try it, `make test` to check it.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+export FLASK_APP := server
+
+.PHONY: run test test-sqlite test-postgres client venv bench migrate demo clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+# The PWA: built with Vite from the npm registry (no CDN), served by Flask at /.
+client: client/dist/index.html
+
+client/dist/index.html: $(shell find client -path client/node_modules -prune -o -path client/dist -prune -o -type f -print 2>/dev/null)
+	@if [ -f client/package.json ]; then \
+		cd client && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
+	else echo "client: no package.json yet; Flask serves a placeholder page"; fi
+
+migrate: venv
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask load-demo --if-empty
+
+run: venv client demo
+	@$(BIN)/flask demo-logins
+	@echo "Beatbook on http://127.0.0.1:8000"
+	$(BIN)/gunicorn -c config/gunicorn.conf.py "server:create_app()"
+
+# The whole suite on SQLite, then on PostgreSQL too when TEST_DATABASE_URL is set.
+test: venv client
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -q; fi
+
+bench: venv client
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) client/node_modules client/dist instance

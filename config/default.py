@@ -1,0 +1,32 @@
+# Beatbook defaults. Every value can be overridden by an environment variable
+# of the same name (see server/config.py); secrets only ever come from there.
+
+# SQLite file in the instance folder unless DATABASE_URL is set.
+DATABASE_URL = None
+REDIS_URL = None
+
+FORCE_TIMEZONE = "Europe/London"
+
+# A sync batch: at most this many shifts + records; and a cap on any request body.
+SYNC_MAX_ITEMS = 500
+MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+# Sessions suited to a shift: idle for up to 4 hours (a long job with no
+# signal), never longer than 12 hours from login.
+SESSION_IDLE_MINUTES = 240
+SESSION_ABSOLUTE_MINUTES = 720
+SESSION_COOKIE_NAME = "beatbook_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = True
+
+# Login throttling (per account and per address).
+LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
+LOGIN_LIMIT_PER_ADDRESS = "300 per hour"
+
+# OpenAPI document, generated from the marshmallow schemas.
+API_TITLE = "Beatbook API"
+API_VERSION = "1.0"
+OPENAPI_VERSION = "3.0.3"
+OPENAPI_URL_PREFIX = "/api"
+OPENAPI_JSON_PATH = "openapi.json"

@@ -1,0 +1,2 @@
+# Local development (`make run`): plain http on 127.0.0.1.
+SESSION_COOKIE_SECURE = False

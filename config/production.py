@@ -1,0 +1,3 @@
+# Production: everything that differs comes from the environment
+# (DATABASE_URL, REDIS_URL, SECRET_KEY, ...); see README "Production".
+SESSION_COOKIE_SECURE = True

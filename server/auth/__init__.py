@@ -1,0 +1,1 @@
+"""Officers, logging in and out, and cookie sessions."""

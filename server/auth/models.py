@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime, db, utcnow
+
+_hasher = PasswordHasher()
+# Verified against when the shoulder number is unknown, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("beatbook-timing-equaliser")
+
+
+class Officer(db.Model):
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shoulder_number: Mapped[str] = mapped_column(String(16), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    team: Mapped[str | None] = mapped_column(String(64), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Set by the session loader: the login session this request runs under.
+    login_session = None  # type: LoginSession | None
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            ok = _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return ok
+
+    @staticmethod
+    def burn_password_check(password: str) -> None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+
+    # flask-login protocol ---------------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        # The cookie carries the login session id, not the officer id, so a
+        # session can be ended server-side (logout, timeout, deactivation).
+        return self.login_session.id if self.login_session else None
+
+    @property
+    def csrf_token(self) -> str | None:
+        return self.login_session.csrf_token if self.login_session else None
+
+    def __repr__(self) -> str:
+        return f"<Officer {self.shoulder_number} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """A server-side session: revocable, with idle and absolute timeouts."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=lambda: secrets.token_urlsafe(32))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    officer: Mapped[Officer] = relationship(lazy="joined")

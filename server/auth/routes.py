@@ -1,0 +1,53 @@
+from flask import current_app, request
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from ..core.db import db
+from ..core.errors import ApiError
+from ..core.security import ALL_ROLES, public, requires
+from ..operations.models import Operation
+from .models import Officer
+from .schemas import LoginSchema, LogoutSchema, SessionSchema
+from .sessions import end_session, start_session
+
+blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Logging in and out")
+
+
+def _session_payload(officer: Officer) -> dict:
+    return {"officer": officer, "csrf_token": officer.csrf_token, "operations": Operation.current()}
+
+
+@blp.route("/login", methods=["POST"])
+@public
+@blp.arguments(LoginSchema)
+@blp.response(200, SessionSchema)
+@blp.alt_response(401, description="Wrong shoulder number or password")
+def login(creds):
+    officer = db.session.scalar(
+        db.select(Officer).where(Officer.shoulder_number == creds["shoulder_number"].strip().upper()))
+    if officer is None:
+        Officer.burn_password_check(creds["password"])
+    if officer is None or not officer.check_password(creds["password"]) or not officer.active:
+        current_app.logger.warning("login failed shoulder_number=%s addr=%s",
+                                   creds["shoulder_number"][:16], request.remote_addr)
+        raise ApiError(401, "Shoulder number or password is wrong.", code="login_failed")
+    start_session(officer)
+    current_app.logger.info("login officer=%s", officer.id)
+    return _session_payload(officer)
+
+
+@blp.route("/logout", methods=["POST"])
+@requires(ALL_ROLES)
+@blp.response(200, LogoutSchema)
+def logout():
+    current_app.logger.info("logout officer=%s", current_user.id)
+    end_session(current_user._get_current_object())
+    return {"logged_out": True}
+
+
+@blp.route("/me", methods=["GET"])
+@requires(ALL_ROLES)
+@blp.response(200, SessionSchema)
+def me():
+    return _session_payload(current_user._get_current_object())

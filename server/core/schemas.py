@@ -1,0 +1,32 @@
+"""Schema plumbing shared by every feature."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class StrictSchema(Schema):
+    """Unknown fields are refused everywhere: a payload cannot smuggle, say, a source's name."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+def text(max_length: int, min_length: int = 0, **kw) -> fields.String:
+    return fields.String(validate=validate.Length(min=min_length, max=max_length), **kw)
+
+
+class ErrorBodySchema(Schema):
+    status = fields.Integer(required=True)
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields_ = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields")
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class PageArgsSchema(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -1,0 +1,186 @@
+"""Who may do what: roles, the per-endpoint access policy (deny by default),
+object-level rules for records, CSRF and security headers. One place, so a
+reviewer can read the whole access model here."""
+from __future__ import annotations
+
+import hmac
+from functools import wraps
+from typing import Callable, Iterable
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from .errors import ApiError
+
+OFFICER, SERGEANT, INSPECTOR, ANALYST, ADMIN = "officer", "sergeant", "inspector", "analyst", "admin"
+ROLES = (OFFICER, SERGEANT, INSPECTOR, ANALYST, ADMIN)
+ALL_ROLES = frozenset(ROLES)
+# Verify or return an entry: the chain of command, not the system administrator.
+SUPERVISORS = frozenset({SERGEANT, INSPECTOR})
+# Cleared to read intelligence text written by others (APP intelligence management).
+# Admin runs the system and is deliberately not cleared.
+CLEARED_FOR_INTELLIGENCE = frozenset({SERGEANT, INSPECTOR, ANALYST})
+# See every team's records and tallies.
+FORCE_WIDE = frozenset({INSPECTOR, ANALYST, ADMIN})
+# Log records from the street.
+LOGGERS = frozenset({OFFICER, SERGEANT, INSPECTOR})
+OPERATION_MANAGERS = frozenset({INSPECTOR, ADMIN})
+
+CSRF_HEADER = "X-CSRF-Token"
+# Endpoints of libraries (not ours to decorate) that anyone may read.
+PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json"})
+_PUBLIC = "_beatbook_public"
+_ROLES = "_beatbook_roles"
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without a session."""
+    setattr(view, _PUBLIC, True)
+    return view
+
+
+def requires(roles: Iterable[str] = ALL_ROLES) -> Callable:
+    """Declare which roles may call a view; a view without a declaration is refused."""
+    allowed = frozenset(roles)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        setattr(wrapper, _ROLES, allowed)
+        return wrapper
+
+    return decorate
+
+
+def _view_attr(view, name):
+    # flask-smorest wraps views; look through functools.wraps chains.
+    while view is not None:
+        if hasattr(view, name):
+            return getattr(view, name)
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def enforce_access_policy() -> None:
+    """before_request: deny by default, then roles, then CSRF."""
+    if request.endpoint is None:
+        return  # 404/405 is answered by Flask
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:  # MethodView: the policy sits on the method
+        method = "get" if request.method == "HEAD" else request.method.lower()
+        view = getattr(view_class, method, None)
+    if request.endpoint in PUBLIC_ENDPOINTS or _view_attr(view, _PUBLIC):
+        return
+    roles = _view_attr(view, _ROLES)
+    if roles is None:
+        raise ApiError(403, "This endpoint has no access policy.", code="forbidden")
+    if not current_user.is_authenticated:
+        raise ApiError(401, "Log in first.", code="not_authenticated")
+    if current_user.role not in roles:
+        log_access_denied("role")
+        raise ApiError(403, "Your role may not do this.", code="forbidden")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        check_csrf()
+
+
+def check_csrf() -> None:
+    sent = request.headers.get(CSRF_HEADER, "")
+    expected = current_user.csrf_token
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        log_access_denied("csrf")
+        raise ApiError(403, "The CSRF token is missing or out of date; fetch /api/auth/me and resend.",
+                       code="csrf_failed", fields={CSRF_HEADER: ["Missing or out of date."]})
+
+
+def log_access_denied(reason: str) -> None:
+    current_app.logger.warning(
+        "access denied reason=%s endpoint=%s method=%s officer=%s",
+        reason, request.endpoint, request.method,
+        getattr(current_user, "id", None) if current_user.is_authenticated else None,
+    )
+
+
+def require_json_body() -> None:
+    """before_request: bodies must be JSON (also keeps cross-site forms out)."""
+    if request.method in ("POST", "PUT", "PATCH") and request.content_length not in (None, 0):
+        if not request.is_json:
+            raise ApiError(415, "Send the body as application/json.", fields={"Content-Type": ["Must be application/json."]})
+
+
+# ---- object-level rules for records -------------------------------------------------
+
+def can_view_record(user, record) -> bool:
+    if user.role in FORCE_WIDE:
+        return True
+    if record.officer_id == user.id:
+        return True
+    if user.role == SERGEANT:
+        return user.team is not None and record.officer.team == user.team
+    return False
+
+
+def can_read_intelligence_text(user, record) -> bool:
+    """Intelligence text: its author, and cleared roles that may see the record."""
+    if record.officer_id == user.id:
+        return True
+    return user.role in CLEARED_FOR_INTELLIGENCE and can_view_record(user, record)
+
+
+def can_edit_record(user, record) -> bool:
+    return record.officer_id == user.id
+
+
+def can_review_record(user, record) -> bool:
+    """Verify or return: a supervisor over the author's team, never one's own entry."""
+    if user.role not in SUPERVISORS or record.officer_id == user.id:
+        return False
+    if user.role == INSPECTOR:
+        return True
+    return user.team is not None and record.officer.team == user.team
+
+
+def can_void_record(user, record) -> bool:
+    return can_edit_record(user, record) or can_review_record(user, record) or user.role == ADMIN
+
+
+def scope_records(stmt, user, officer_model, record_model):
+    """Restrict a SELECT over records to what the user may see."""
+    if user.role in FORCE_WIDE:
+        return stmt
+    if user.role == SERGEANT and user.team:
+        team_ids = officer_model.__table__.select().with_only_columns(officer_model.id).where(
+            officer_model.team == user.team)
+        return stmt.where(record_model.officer_id.in_(team_ids))
+    return stmt.where(record_model.officer_id == user.id)
+
+
+# ---- headers ---------------------------------------------------------------------------
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def add_security_headers(resp):
+    h = resp.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "no-referrer")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+    if request.path.startswith("/api/"):
+        # API answers carry personal data: never cached by browsers or proxies.
+        h["Cache-Control"] = "no-store"
+    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+        h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return resp
+
+
+def init_security(app: Flask) -> None:
+    app.before_request(enforce_access_policy)
+    app.before_request(require_json_body)
+    app.after_request(add_security_headers)

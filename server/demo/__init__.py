@@ -1,0 +1,1 @@
+"""The Operation Revive demo: officers, shifts and records matching the public results."""

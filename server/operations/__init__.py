@@ -1,0 +1,1 @@
+"""Targeted policing operations (e.g. Operation Revive) that records are logged against."""

@@ -1,0 +1,45 @@
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+
+from ..core.schemas import StrictSchema, text
+from ..core.validators import normalise_district, validate_district
+
+
+class DistrictField(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        value = normalise_district(value)
+        validate_district(value)
+        return value
+
+
+class OperationSchema(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    name = text(120, 1, required=True)
+    slug = fields.String(required=True, validate=[validate.Length(min=1, max=80),
+                                                  validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lower-case letters, digits and dashes.")])
+    description = text(4000, load_default="")
+    local_policing_area = text(64, 1, required=True)
+    target_areas = fields.List(DistrictField(), required=True, validate=validate.Length(min=1, max=50))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(allow_none=True, load_default=None)
+    is_current = fields.Boolean(dump_only=True)
+
+    @validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("Must be on or after starts_on.", "ends_on")
+
+    @post_load
+    def _dedupe_areas(self, data, **kwargs):
+        if "target_areas" in data:
+            data["target_areas"] = list(dict.fromkeys(data["target_areas"]))
+        return data
+
+
+class OperationUpdateSchema(OperationSchema):
+    class Meta:
+        partial = True
+
+
+class OperationQuerySchema(StrictSchema):
+    current = fields.Boolean(load_default=None, metadata={"description": "Only operations running today."})

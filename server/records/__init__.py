@@ -1,0 +1,1 @@
+"""The four kinds of record an officer logs, their shifts, review and audit."""

@@ -1,0 +1,276 @@
+"""The API contract for records: one schema per kind, used for input and output."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask_login import current_user
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
+
+from ..core.schemas import PageArgsSchema, StrictSchema, text
+from ..core.security import can_read_intelligence_text
+from ..operations.schemas import DistrictField
+from . import reference as ref
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+# Phones' clocks drift; an entry a few minutes "in the future" is still real.
+CLOCK_SKEW = timedelta(minutes=15)
+
+
+def one_of(values, **kw):
+    choices = list(values.keys()) if isinstance(values, dict) else list(values)
+    return fields.String(validate=validate.OneOf(choices), **kw)
+
+
+def optional_one_of(values):
+    return one_of(values, allow_none=True, load_default=None)
+
+
+class OfficerRefSchema(StrictSchema):
+    id = fields.Integer()
+    shoulder_number = fields.String()
+    display_name = fields.String()
+    team = fields.String(allow_none=True)
+
+
+class RecordBaseSchema(StrictSchema):
+    id = fields.UUID(required=True, metadata={"description": "Made on the phone; the identity used to de-duplicate."})
+    kind = fields.String(required=True, validate=validate.OneOf(list(ref.KINDS)))
+    base_version = fields.Integer(load_only=True, allow_none=True, load_default=None,
+                                  validate=validate.Range(min=1),
+                                  metadata={"description": "For an edit: the version the change was made on."})
+    operation_id = fields.Integer(required=True)
+    shift_id = fields.UUID(allow_none=True, load_default=None)
+    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "With a UTC offset; stored in UTC."})
+    area = DistrictField(required=True, metadata={"description": "Postcode district, e.g. NN3."})
+    latitude = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-180, max=180))
+    place = text(200, allow_none=True, load_default=None)
+    notes = text(4000, load_default="")
+    # Server-owned: refused if sent.
+    officer = fields.Nested(OfficerRefSchema, dump_only=True)
+    status = fields.String(dump_only=True, validate=validate.OneOf(ref.STATUSES))
+    version = fields.Integer(dump_only=True)
+    received_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+    review_comment = fields.String(dump_only=True, allow_none=True)
+    void_reason = fields.String(dump_only=True, allow_none=True)
+
+    @validates("occurred_at")
+    def _plausible_time(self, value, **kwargs):
+        if value < EARLIEST:
+            raise ValidationError("Too far in the past.")
+        if value > datetime.now(timezone.utc) + CLOCK_SKEW:
+            raise ValidationError("Is in the future; check the phone's clock.")
+
+    @validates_schema
+    def _both_coordinates(self, data, **kwargs):
+        has_lat, has_lng = data.get("latitude") is not None, data.get("longitude") is not None
+        if has_lat != has_lng:
+            raise ValidationError("Give latitude and longitude together, or neither.",
+                                  "longitude" if has_lat else "latitude")
+
+
+class StopSearchSchema(RecordBaseSchema):
+    search_type = one_of(ref.SEARCH_TYPES, required=True)
+    legislation = one_of(ref.LEGISLATION, required=True)
+    object_of_search = one_of(ref.OBJECTS_OF_SEARCH, required=True)
+    outcome = one_of(ref.OUTCOMES, required=True)
+    outcome_linked_to_object_of_search = fields.Boolean(allow_none=True, load_default=None)
+    removal_of_more_than_outer_clothing = fields.Boolean(allow_none=True, load_default=None)
+    gender = optional_one_of(ref.GENDERS)
+    age_range = optional_one_of(ref.AGE_RANGES)
+    self_defined_ethnicity = optional_one_of(ref.SELF_DEFINED_ETHNICITIES)
+    officer_defined_ethnicity = optional_one_of(ref.OFFICER_DEFINED_ETHNICITIES)
+
+
+class ArrestSchema(RecordBaseSchema):
+    offence_category = one_of(ref.OFFENCE_CATEGORIES, required=True)
+    power_of_arrest = one_of(ref.POWERS_OF_ARREST, required=True)
+    linked_stop_search_id = fields.UUID(allow_none=True, load_default=None,
+                                        metadata={"description": "The stop search that led to this arrest."})
+    custody_reference = text(40, allow_none=True, load_default=None)
+    arrest_outcome = optional_one_of(ref.ARREST_OUTCOMES)
+
+
+class SafeguardingReferralSchema(RecordBaseSchema):
+    subject = one_of(ref.SAFEGUARDING_SUBJECTS, required=True)
+    concern_categories = fields.List(one_of(ref.CONCERN_CATEGORIES), required=True,
+                                     validate=validate.Length(min=1, max=len(ref.CONCERN_CATEGORIES)))
+    agency = one_of(ref.AGENCIES, required=True)
+    risk_level = one_of(ref.RISK_LEVELS, required=True)
+    ppn_reference = text(40, allow_none=True, load_default=None)
+
+    @validates("concern_categories")
+    def _no_repeats(self, value, **kwargs):
+        if len(set(value)) != len(value):
+            raise ValidationError("A category is listed twice.")
+
+
+class IntelligenceLogSchema(RecordBaseSchema):
+    source_evaluation = one_of(ref.SOURCE_EVALUATIONS, required=True, metadata={"description": "1, 2 or 3."})
+    intelligence_assessment = one_of(ref.INTELLIGENCE_ASSESSMENTS, required=True, metadata={"description": "A to E."})
+    handling_code = one_of(ref.HANDLING_CODES, required=True, metadata={"description": "P or C."})
+    handling_conditions = text(1000, allow_none=True, load_default=None)
+    topics = fields.List(one_of(ref.INTELLIGENCE_TOPICS), required=True,
+                         validate=validate.Length(min=1, max=len(ref.INTELLIGENCE_TOPICS)))
+    how_obtained = one_of(ref.HOW_OBTAINED, required=True,
+                          metadata={"description": "How the intelligence came in. Who gave it is never recorded."})
+    intelligence_text = fields.String(required=True, validate=validate.Length(min=1, max=8000),
+                                      metadata={"description": "Returned only to its author and cleared roles."})
+
+    @validates_schema
+    def _conditions_with_code_c(self, data, partial=None, **kwargs):
+        if data.get("handling_code") == "C" and not (data.get("handling_conditions") or "").strip():
+            raise ValidationError("State the conditions when the handling code is C.", "handling_conditions")
+
+    @validates("topics")
+    def _no_repeats(self, value, **kwargs):
+        if len(set(value)) != len(value):
+            raise ValidationError("A topic is listed twice.")
+
+
+SCHEMA_BY_KIND: dict[str, type[RecordBaseSchema]] = {
+    "stop_search": StopSearchSchema,
+    "arrest": ArrestSchema,
+    "safeguarding_referral": SafeguardingReferralSchema,
+    "intelligence_log": IntelligenceLogSchema,
+}
+_LOADERS = {kind: cls() for kind, cls in SCHEMA_BY_KIND.items()}
+_DUMPERS = {kind: cls() for kind, cls in SCHEMA_BY_KIND.items()}
+_REDACTED_INTELLIGENCE = IntelligenceLogSchema(exclude=("intelligence_text",))
+
+
+def load_record(raw) -> dict:
+    """Validate one record payload against its kind's schema (raises ValidationError)."""
+    if not isinstance(raw, dict):
+        raise ValidationError({"_schema": ["Each record must be an object."]})
+    kind = raw.get("kind")
+    if kind not in _LOADERS:
+        raise ValidationError({"kind": [f"Must be one of: {', '.join(ref.KINDS)}."]})
+    return _LOADERS[kind].load(raw)
+
+
+def load_record_changes(kind: str, raw: dict) -> dict:
+    """Validate a partial edit (PATCH) of a record of the given kind."""
+    return _LOADERS[kind].load(raw, partial=True)
+
+
+def dump_record(record, viewer=None) -> dict:
+    """Every record leaving the API goes through here: intelligence text only to those cleared."""
+    viewer = viewer if viewer is not None else current_user
+    if record.kind == "intelligence_log" and not can_read_intelligence_text(viewer, record):
+        return _REDACTED_INTELLIGENCE.dump(record)
+    return _DUMPERS[record.kind].dump(record)
+
+
+KIND_REFS = [{"$ref": f"#/components/schemas/{name}"}
+             for name in ("StopSearch", "Arrest", "SafeguardingReferral", "IntelligenceLog")]
+
+
+class AnyRecord(fields.Field):
+    """A record of any of the four kinds, told apart by `kind`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {})["oneOf"] = KIND_REFS
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else dump_record(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # Each item is validated on its own so one bad entry never sinks a batch.
+        if not isinstance(value, dict):
+            raise ValidationError("Each record must be an object.")
+        return value
+
+
+class RecordPageSchema(StrictSchema):
+    items = fields.List(AnyRecord(), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class RecordQuerySchema(PageArgsSchema):
+    operation = fields.Integer(metadata={"description": "Operation id."})
+    kind = fields.String(validate=validate.OneOf(list(ref.KINDS)))
+    officer = fields.Integer(metadata={"description": "Officer id."})
+    area = DistrictField()
+    status = fields.String(validate=validate.OneOf(ref.STATUSES))
+    shift = fields.UUID()
+    from_ = fields.Date(data_key="from", metadata={"description": "First local day, inclusive."})
+    to = fields.Date(metadata={"description": "Last local day, inclusive."})
+
+    @validates_schema
+    def _period_in_order(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("Must be on or after from.", "to")
+
+
+class RecordPatchSchema(StrictSchema):
+    """Documents PATCH: base_version plus any of the kind's own fields."""
+
+    base_version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ReasonSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+class CommentSchema(StrictSchema):
+    comment = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+class ReviewSchema(StrictSchema):
+    comment = fields.String(validate=validate.Length(max=1000), load_default=None, allow_none=True)
+
+
+class AuditEntrySchema(StrictSchema):
+    id = fields.Integer()
+    at = fields.AwareDateTime()
+    actor = fields.Nested(OfficerRefSchema)
+    action = fields.String()
+    version = fields.Integer()
+    changes = fields.Dict(allow_none=True, metadata={"description": "{field: [before, after]}; restricted text shows only that it changed."})
+    comment = fields.String(allow_none=True)
+
+
+class ReferenceListsSchema(StrictSchema):
+    lists = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()))
+
+
+class RecordEnvelopeSchema(StrictSchema):
+    record = AnyRecord(required=True)
+
+
+class HistorySchema(StrictSchema):
+    entries = fields.List(fields.Nested(AuditEntrySchema), required=True)
+
+
+class ShiftSchema(StrictSchema):
+    id = fields.UUID(required=True, metadata={"description": "Made on the phone."})
+    operation_id = fields.Integer(required=True)
+    started_at = fields.AwareDateTime(required=True)
+    ended_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    officer = fields.Nested(OfficerRefSchema, dump_only=True)
+
+    @validates("started_at")
+    def _plausible_start(self, value, **kwargs):
+        if value < EARLIEST or value > datetime.now(timezone.utc) + CLOCK_SKEW:
+            raise ValidationError("Not a plausible start time; check the phone's clock.")
+
+    @validates_schema
+    def _ends_after_start(self, data, **kwargs):
+        if data.get("ended_at") and data.get("started_at") and data["ended_at"] < data["started_at"]:
+            raise ValidationError("Must be after started_at.", "ended_at")
+        if data.get("ended_at") and data["ended_at"] > datetime.now(timezone.utc) + CLOCK_SKEW:
+            raise ValidationError("Is in the future; check the phone's clock.", "ended_at")
+
+
+_SHIFT_LOADER = ShiftSchema()
+
+
+def load_shift(raw) -> dict:
+    if not isinstance(raw, dict):
+        raise ValidationError({"_schema": ["Each shift must be an object."]})
+    return _SHIFT_LOADER.load(raw)

@@ -1,0 +1,1 @@
+"""Exactly-once sync between the phone's outbox and the server."""

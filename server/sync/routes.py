@@ -1,0 +1,52 @@
+from flask import current_app
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from ..core.db import db
+from ..core.errors import ApiError
+from ..core.security import LOGGERS, ALL_ROLES, requires
+from ..records.models import AuditEntry
+from ..records.service import AnyKindRecord
+from .schemas import ChangesQuerySchema, ChangesSchema, SyncRequestSchema, SyncResponseSchema
+from .service import apply_batch
+
+blp = Blueprint("sync", __name__, url_prefix="/api/sync", description="The phone's outbox, sent exactly once")
+
+
+@blp.route("", methods=["POST"])
+@requires(LOGGERS)
+@blp.arguments(SyncRequestSchema)
+@blp.response(200, SyncResponseSchema)
+@blp.alt_response(413, description="Too many items in one batch")
+def sync(batch):
+    limit = current_app.config["SYNC_MAX_ITEMS"]
+    count = len(batch["shifts"]) + len(batch["records"])
+    if count > limit:
+        raise ApiError(413, f"A batch holds at most {limit} shifts and records together; this one has {count}. "
+                            "Send it in smaller batches.", code="batch_too_large",
+                       fields={"records": [f"At most {limit} items per batch."]})
+    result = apply_batch(current_user.id, batch["device_id"], batch["shifts"], batch["records"])
+    current_app.logger.info("sync officer=%s device=%s %s", current_user.id, batch["device_id"][:64],
+                            " ".join(f"{k}={v}" for k, v in sorted(result["tally"].items())))
+    return result
+
+
+@blp.route("/changes", methods=["GET"])
+@requires(ALL_ROLES)
+@blp.arguments(ChangesQuerySchema, location="query")
+@blp.response(200, ChangesSchema)
+def changes(args):
+    """What changed in this officer's entries since the cursor (returned, verified, voided, edited)."""
+    since, limit = int(args["since"]), args["limit"]
+    rows = db.session.execute(
+        select(AuditEntry.id, AuditEntry.record_id)
+        .where(AuditEntry.record_officer_id == current_user.id, AuditEntry.id > since)
+        .order_by(AuditEntry.id).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = str(rows[-1].id) if rows else str(since)
+    ids = list(dict.fromkeys(r.record_id for r in rows))
+    records = db.session.scalars(select(AnyKindRecord).where(AnyKindRecord.id.in_(ids))).all() if ids else []
+    by_id = {r.id: r for r in records}
+    return {"records": [by_id[i] for i in ids if i in by_id], "cursor": cursor, "has_more": has_more}

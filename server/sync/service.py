@@ -1,0 +1,211 @@
+"""Apply a phone's batch exactly once.
+
+Identity is the phone's UUID. New entries go in with one multi-row
+INSERT .. ON CONFLICT DO NOTHING, so a batch racing the same batch from
+another device (or a retried request) stores each entry once: whichever
+insert loses simply sees the row and answers "unchanged". Everything else
+(edits, re-sends, conflicts) is handled per item against the stored copy.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from marshmallow import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..core.db import db, utcnow
+from ..core.errors import flatten_messages
+from ..operations.models import Operation
+from ..records.models import MODEL_BY_KIND, AuditEntry, Record, Shift
+from ..records.schemas import load_record, load_shift
+from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, content_differences,
+                               record_rows)
+
+
+def insert_new_only(table):
+    """INSERT that skips rows whose primary key is already there (a concurrent copy)."""
+    name = db.session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["id"])
+    if name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["id"])
+    raise RuntimeError(f"unsupported database {name}")  # pragma: no cover
+
+
+def _rejected(item_id, errors) -> dict:
+    return {"id": None if item_id is None else str(item_id), "status": "rejected", "errors": errors}
+
+
+def _raw_id(raw):
+    return raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), (str, int)) else None
+
+
+class SyncBatch:
+    def __init__(self, officer_id: int, device_id: str):
+        self.officer_id = officer_id
+        self.device_id = device_id
+        self.now = utcnow()
+        self.tally: dict[str, int] = defaultdict(int)
+
+    # ---- shifts ---------------------------------------------------------------------------
+    def apply_shifts(self, raws: list) -> tuple[list[dict], dict]:
+        results: list[dict | None] = [None] * len(raws)
+        valid: list[tuple[int, dict]] = []
+        for i, raw in enumerate(raws):
+            try:
+                valid.append((i, load_shift(raw)))
+            except ValidationError as err:
+                results[i] = _rejected(_raw_id(raw), flatten_messages(err.messages))
+        op_ids = {d["operation_id"] for _, d in valid}
+        known_ops = set(db.session.scalars(select(Operation.id).where(Operation.id.in_(op_ids)))) if op_ids else set()
+        accepted: dict[uuid.UUID, tuple[int, int]] = {}
+        todo = []
+        for i, data in valid:
+            if data["operation_id"] not in known_ops:
+                results[i] = _rejected(data["id"], {"operation_id": ["No such operation."]})
+            else:
+                todo.append((i, data))
+        ids = [d["id"] for _, d in todo]
+        existing = {s.id: s for s in db.session.scalars(select(Shift).where(Shift.id.in_(ids)))} if ids else {}
+        fresh = {d["id"]: d for _, d in todo if d["id"] not in existing}
+        if fresh:
+            rows = [dict(id=d["id"], officer_id=self.officer_id, operation_id=d["operation_id"],
+                         started_at=d["started_at"], ended_at=d["ended_at"], received_at=self.now,
+                         device_id=self.device_id) for d in fresh.values()]
+            stmt = insert_new_only(Shift.__table__).returning(Shift.__table__.c.id)
+            created = set(db.session.execute(stmt, rows).scalars())
+            raced = set(fresh) - created
+            if raced:
+                existing.update({s.id: s for s in db.session.scalars(select(Shift).where(Shift.id.in_(raced)))})
+        else:
+            created = set()
+        for i, data in todo:
+            sid = data["id"]
+            if sid in created and results[i] is None and sid not in accepted:
+                results[i] = {"id": str(sid), "status": "created"}
+                accepted[sid] = (self.officer_id, data["operation_id"])
+                continue
+            shift = existing.get(sid)
+            if shift is None:  # repeated in this batch after being created above
+                results[i] = {"id": str(sid), "status": "unchanged"}
+                continue
+            if shift.officer_id != self.officer_id:
+                results[i] = _rejected(sid, {"id": ["This id is already used by another shift."]})
+                continue
+            if shift.operation_id != data["operation_id"]:
+                results[i] = _rejected(sid, {"operation_id": ["A shift cannot move to another operation."]})
+                continue
+            accepted[sid] = (shift.officer_id, shift.operation_id)
+            if shift.started_at == data["started_at"] and shift.ended_at == data["ended_at"]:
+                results[i] = {"id": str(sid), "status": "unchanged"}
+            else:
+                shift.started_at, shift.ended_at = data["started_at"], data["ended_at"]
+                results[i] = {"id": str(sid), "status": "updated"}
+        return results, accepted
+
+    # ---- records --------------------------------------------------------------------------
+    def apply_records(self, raws: list, batch_shifts: dict) -> list[dict]:
+        results: list[dict | None] = [None] * len(raws)
+        first: list[tuple[int, dict]] = []
+        repeats: list[tuple[int, dict]] = []
+        seen: set[uuid.UUID] = set()
+        for i, raw in enumerate(raws):
+            try:
+                data = load_record(raw)
+            except ValidationError as err:
+                results[i] = _rejected(_raw_id(raw), flatten_messages(err.messages))
+                continue
+            (repeats if data["id"] in seen else first).append((i, data))
+            seen.add(data["id"])
+
+        checker = ReferenceChecker(self.officer_id, [d for _, d in first + repeats], batch_shifts)
+        # Stop searches first, so an arrest later in the batch may link to one.
+        ordered = sorted(first, key=lambda item: item[1]["kind"] != "stop_search")
+        checked: list[tuple[int, dict]] = []
+        for i, data in ordered:
+            errs = checker.errors(data)
+            if errs:
+                results[i] = _rejected(data["id"], errs)
+                continue
+            if data["kind"] == "stop_search":
+                checker.accept_stop_search(data["id"])
+            checked.append((i, data))
+        checked.sort(key=lambda item: item[0])
+
+        ids = [d["id"] for _, d in checked]
+        existing = self._load(ids)
+        fresh = [(i, d) for i, d in checked if d["id"] not in existing]
+        created = self._insert(fresh)
+        raced = [d["id"] for _, d in fresh if d["id"] not in created]
+        if raced:
+            existing.update(self._load(raced))
+        for i, data in checked:
+            if data["id"] in created:
+                results[i] = {"id": str(data["id"]), "status": "created", "version": 1}
+            else:
+                results[i] = self._apply_to_existing(existing[data["id"]], data)
+
+        if repeats:
+            # The same entry twice in one batch (queued, then edited): apply in order.
+            again = self._load([d["id"] for _, d in repeats])
+            for i, data in repeats:
+                errs = checker.errors(data)
+                if errs:
+                    results[i] = _rejected(data["id"], errs)
+                elif data["id"] not in again:
+                    results[i] = _rejected(data["id"], {"id": ["The first copy of this entry in the batch was refused."]})
+                else:
+                    results[i] = self._apply_to_existing(again[data["id"]], data)
+        for r in results:
+            self.tally[r["status"]] += 1
+        return results  # type: ignore[return-value]
+
+    def _load(self, ids) -> dict:
+        if not ids:
+            return {}
+        return {r.id: r for r in db.session.scalars(select(AnyKindRecord).where(AnyKindRecord.id.in_(ids)))}
+
+    def _insert(self, fresh: list[tuple[int, dict]]) -> set:
+        if not fresh:
+            return set()
+        commons, details = [], defaultdict(list)
+        for _, data in fresh:
+            common, detail = record_rows(data, self.officer_id, self.device_id, self.now)
+            commons.append(common)
+            details[data["kind"]].append(detail)
+        stmt = insert_new_only(Record.__table__).returning(Record.__table__.c.id)
+        created = set(db.session.execute(stmt, commons).scalars())
+        if not created:
+            return created
+        for kind in MODEL_BY_KIND:  # stop searches before the arrests that link to them
+            rows = [r for r in details.get(kind, ()) if r["id"] in created]
+            if rows:
+                db.session.execute(insert(MODEL_BY_KIND[kind].__table__), rows)
+        db.session.execute(insert(AuditEntry.__table__), [
+            dict(at=self.now, actor_id=self.officer_id, record_id=c["id"], record_officer_id=self.officer_id,
+                 action="create", version=1, changes=None, comment=None)
+            for c in commons if c["id"] in created])
+        return created
+
+    def _apply_to_existing(self, record: Record, data: dict) -> dict:
+        rid = str(record.id)
+        if record.officer_id != self.officer_id:
+            return _rejected(rid, {"id": ["This id is already used by another entry."]})
+        if record.kind != data["kind"]:
+            return _rejected(rid, {"kind": ["The kind of an entry cannot change."]})
+        if not content_differences(record, data):
+            return {"id": rid, "status": "unchanged", "version": record.version}
+        if record.status == "voided" or data.get("base_version") != record.version:
+            return {"id": rid, "status": "conflict", "version": record.version, "record": record}
+        apply_amendment(record, data, self.officer_id)
+        return {"id": rid, "status": "updated", "version": record.version}
+
+
+def apply_batch(officer_id: int, device_id: str, shifts: list, records: list) -> dict:
+    batch = SyncBatch(officer_id, device_id)
+    shift_results, accepted_shifts = batch.apply_shifts(shifts)
+    record_results = batch.apply_records(records, accepted_shifts)
+    db.session.commit()
+    return {"shifts": shift_results, "records": record_results, "tally": dict(batch.tally)}

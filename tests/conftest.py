@@ -1,0 +1,249 @@
+"""Fixtures: an app on a real database (SQLite file, or PostgreSQL when
+TEST_DATABASE_URL is set), a clean database per test, and clients logged in
+per role."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from server import create_app
+from server.auth.models import Officer
+from server.core.db import db
+from server.operations.models import Operation
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "correct-horse-battery"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'beatbook-test.db'}"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            # A clean slate: the migrations build everything from nothing.
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:  # the suite must fail, never skip, without its database
+        pytest.exit(f"TEST_DATABASE_URL is set but the database cannot be reached: {exc}", returncode=3)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({"BEATBOOK_ENV": "testing", "DATABASE_URL": database_url,
+                      "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789"})
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_db(app):
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+class ApiClient:
+    """A test client that speaks JSON and sends the CSRF token like the app does."""
+
+    def __init__(self, app, officer: Officer | None = None):
+        self.app = app
+        self.http = app.test_client()
+        self.officer = officer
+        self.csrf: str | None = None
+
+    def login(self, shoulder_number: str, password: str = DEMO_PASSWORD):
+        resp = self.http.post("/api/auth/login", json={"shoulder_number": shoulder_number, "password": password})
+        if resp.status_code == 200:
+            self.csrf = resp.get_json()["csrf_token"]
+        return resp
+
+    def _headers(self, csrf: bool, headers: dict | None):
+        h = dict(headers or {})
+        if csrf and self.csrf:
+            h.setdefault("X-CSRF-Token", self.csrf)
+        return h
+
+    def get(self, url, **kw):
+        return self.http.get(url, **kw)
+
+    def post(self, url, json=None, csrf=True, headers=None, **kw):
+        return self.http.post(url, json=json if json is not None else {}, headers=self._headers(csrf, headers), **kw)
+
+    def patch(self, url, json=None, csrf=True, headers=None, **kw):
+        return self.http.patch(url, json=json if json is not None else {}, headers=self._headers(csrf, headers), **kw)
+
+    def put(self, url, json=None, csrf=True, headers=None, **kw):
+        return self.http.put(url, json=json if json is not None else {}, headers=self._headers(csrf, headers), **kw)
+
+    def delete(self, url, csrf=True, headers=None, **kw):
+        return self.http.delete(url, headers=self._headers(csrf, headers), **kw)
+
+    def sync(self, shifts=(), records=(), device_id="phone-1", **kw):
+        return self.post("/api/sync", {"device_id": device_id, "shifts": list(shifts), "records": list(records)}, **kw)
+
+
+@pytest.fixture
+def make_officer(app):
+    counter = {"n": 0}
+
+    def make(role="officer", team="West Team 2", shoulder_number=None, active=True, password=DEMO_PASSWORD):
+        counter["n"] += 1
+        number = shoulder_number or f"{role[:2].upper()}{1000 + counter['n']}"
+        with app.app_context():
+            officer = Officer(shoulder_number=number, display_name=f"{role.title()} {number}", role=role,
+                              team=team, active=active)
+            officer.set_password(password)
+            db.session.add(officer)
+            db.session.commit()
+            db.session.refresh(officer)
+            db.session.expunge(officer)
+        return officer
+
+    return make
+
+
+@pytest.fixture
+def login_as(app, make_officer):
+    def login(role="officer", team="West Team 2", **kw) -> ApiClient:
+        officer = make_officer(role=role, team=team, **kw)
+        client = ApiClient(app, officer)
+        resp = client.login(officer.shoulder_number)
+        assert resp.status_code == 200, resp.get_json()
+        return client
+
+    return login
+
+
+@pytest.fixture
+def operation(app):
+    """An operation that launched 60 days ago in NN3 and NN5."""
+    with app.app_context():
+        op = Operation(name="Operation Revive", slug="revive", local_policing_area="West",
+                       target_areas=["NN3", "NN5"], starts_on=date.today() - timedelta(days=60),
+                       description="Test operation")
+        db.session.add(op)
+        db.session.commit()
+        db.session.refresh(op)
+        db.session.expunge(op)
+    return op
+
+
+@pytest.fixture
+def officer_client(login_as):
+    return login_as("officer")
+
+
+@pytest.fixture
+def colleague_client(login_as):
+    """Another officer in the same team."""
+    return login_as("officer")
+
+
+@pytest.fixture
+def other_team_client(login_as):
+    return login_as("officer", team="West Team 3")
+
+
+@pytest.fixture
+def sergeant_client(login_as):
+    return login_as("sergeant")
+
+
+@pytest.fixture
+def other_sergeant_client(login_as):
+    return login_as("sergeant", team="West Team 3")
+
+
+@pytest.fixture
+def inspector_client(login_as):
+    return login_as("inspector", team=None)
+
+
+@pytest.fixture
+def analyst_client(login_as):
+    return login_as("analyst", team=None)
+
+
+@pytest.fixture
+def admin_client(login_as):
+    return login_as("admin", team=None)
+
+
+@pytest.fixture
+def anon_client(app):
+    return ApiClient(app)
+
+
+# ---- a real server ----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(database_url: str, workers: int = 2, extra_env: dict | None = None):
+    port = free_port()
+    env = dict(os.environ, BEATBOOK_ENV="testing", DATABASE_URL=database_url,
+               SECRET_KEY="test-secret-key-that-is-long-enough-0123456789", **(extra_env or {}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
+         "--graceful-timeout", "2", "server:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            requests.get(base + "/api/openapi.json", timeout=1)
+            return proc, base
+        except requests.ConnectionError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read().decode())
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+@pytest.fixture
+def live_server(app, database_url):
+    """The app under gunicorn with several workers, on the test database."""
+    proc, base = start_gunicorn(database_url, workers=3)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
