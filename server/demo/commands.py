@@ -12,6 +12,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..auth.models import Officer
@@ -147,6 +148,7 @@ def _send(batches: dict[int, dict]) -> list[str]:
 
 
 @click.command("load-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing if the demo is already there (used by make run).")
 def load_demo(if_empty):
     """Load Operation Revive with its officers, shifts and records."""
@@ -210,6 +212,7 @@ def _print_logins():
 
 
 @click.command("demo-logins")
+@with_appcontext
 def demo_logins():
     """Print the demo logins."""
     _print_logins()
