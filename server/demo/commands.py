@@ -202,7 +202,7 @@ def load_demo(if_empty):
     db.session.commit()
     click.echo(f"Loaded Operation Revive (launched {launch.isoformat()}): "
                + ", ".join(f"{n} {PLURALS[k]}" for k, n in REVIVE_TOTALS.items()) + ".")
-    _print_logins()
+    click.echo("See the logins with: flask --app server demo-logins")
 
 
 def _print_logins():

@@ -11,7 +11,8 @@ def test_the_demo_reproduces_operation_revives_published_totals(app):
     result = runner.invoke(args=["load-demo"])
     assert result.exit_code == 0, result.output
     assert "77 intelligence logs, 9 arrests, 17 safeguarding referrals, 14 stop searches" in result.output
-    assert "PS1401" in result.output and "PC2201" in result.output
+    logins = runner.invoke(args=["demo-logins"]).output
+    assert "PS1401" in logins and "PC2201" in logins and "revive-demo-2026" in logins
     with app.app_context():
         revive = db.session.scalar(select(Operation).where(Operation.slug == "revive"))
         assert revive.local_policing_area == "West" and revive.target_areas == ["NN3", "NN5"]
