@@ -105,8 +105,17 @@ def _team_officer_ids(team: str):
     return select(Officer.id).where(Officer.team == team).scalar_subquery()
 
 
+BASE_COLUMN = {"kind": "kind", "area": "area", "status": "status", "day": "occurred_on", "week": "occurred_on",
+               "month": "occurred_on", "officer": "officer_id", "team": "officer_id"}
+
+
 def _count_query(q: Question, period: Period, dims: list[str], before_launch_areas: bool = False):
     """SELECT <dims>, kind, count ... GROUP BY <dims>, kind for one period.
+
+    Two levels: the inner GROUP BY runs over plain indexed columns (the day, not
+    its week or month; the officer id, not their team), so the per-row work is
+    hashing a few columns; weeks, months and teams are worked out on the
+    (few) inner groups.
 
     before_launch_areas: also count, for days before the operation's launch,
     records of any operation in the operation's target areas (the comparison
@@ -115,46 +124,50 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
     summary = _uses_summary(q)
     t = RecordDayCount.__table__ if summary else Record.__table__
     count = func.sum(t.c.n) if summary else func.count()
-    source = t
-    columns = []
-    for dim in dims:
-        if dim in ("kind", "area", "status"):
-            columns.append(t.c[dim].label(dim))
-        elif dim == "day":
-            columns.append(t.c.occurred_on.label("day"))
-        elif dim == "week":
-            columns.append(_week_start(t.c.occurred_on).label("week"))
-        elif dim == "month":
-            columns.append(_month(t.c.occurred_on).label("month"))
-        elif dim == "officer":
-            columns.append(t.c.officer_id.label("officer"))
-        elif dim == "team":
-            source = source.join(Officer.__table__, Officer.__table__.c.id == t.c.officer_id)
-            columns.append(Officer.__table__.c.team.label("team"))
-    if "kind" not in dims:
-        columns.append(t.c.kind.label("kind"))
+    base = sorted({BASE_COLUMN[d] for d in dims} | {"kind"})
+    inner_cols = [t.c[name] for name in base]
     op = q.operation
     same_operation = t.c.operation_id == op.id
     if before_launch_areas and period.start < op.starts_on and op.target_areas:
         scope_op = or_(same_operation, and_(t.c.occurred_on < op.starts_on, t.c.area.in_(op.target_areas)))
     else:
         scope_op = same_operation
-    stmt = (select(*columns, count.label("n")).select_from(source)
-            .where(scope_op, t.c.occurred_on >= period.start, t.c.occurred_on <= period.end,
-                   t.c.status.in_(COUNTED)))
+    inner = (select(*inner_cols, count.label("n")).select_from(t)
+             .where(scope_op, t.c.occurred_on >= period.start, t.c.occurred_on <= period.end,
+                    t.c.status.in_(COUNTED)))
     if not summary:
         viewer = q.viewer
         if viewer.role not in FORCE_WIDE:
             if viewer.role == SERGEANT and viewer.team:
-                stmt = stmt.where(t.c.officer_id.in_(_team_officer_ids(viewer.team)))
+                inner = inner.where(t.c.officer_id.in_(_team_officer_ids(viewer.team)))
             else:
-                stmt = stmt.where(t.c.officer_id == viewer.id)
+                inner = inner.where(t.c.officer_id == viewer.id)
         if q.team is not None:
-            stmt = stmt.where(t.c.officer_id.in_(_team_officer_ids(q.team)))
+            inner = inner.where(t.c.officer_id.in_(_team_officer_ids(q.team)))
         if q.officer_id is not None:
-            stmt = stmt.where(t.c.officer_id == q.officer_id)
-    keys = [c.name for c in columns]
-    return stmt.group_by(*[c for c in columns]), keys
+            inner = inner.where(t.c.officer_id == q.officer_id)
+    c = inner.group_by(*inner_cols).subquery("c")
+    source = c
+    columns = []
+    for dim in dims:
+        if dim in ("kind", "area", "status"):
+            columns.append(c.c[dim].label(dim))
+        elif dim == "day":
+            columns.append(c.c.occurred_on.label("day"))
+        elif dim == "week":
+            columns.append(_week_start(c.c.occurred_on).label("week"))
+        elif dim == "month":
+            columns.append(_month(c.c.occurred_on).label("month"))
+        elif dim == "officer":
+            columns.append(c.c.officer_id.label("officer"))
+        elif dim == "team":
+            officers = Officer.__table__
+            source = source.join(officers, officers.c.id == c.c.officer_id)
+            columns.append(officers.c.team.label("team"))
+    if "kind" not in dims:
+        columns.append(c.c.kind.label("kind"))
+    stmt = select(*columns, func.sum(c.c.n).label("n")).select_from(source).group_by(*columns)
+    return stmt, [col.name for col in columns]
 
 
 def _value(dim: str, value):
