@@ -15,14 +15,13 @@ from sqlalchemy import select
 
 from ..auth.models import Officer
 from ..core.db import db
-from ..core.errors import ApiError
-from ..core.security import ADMIN, ALL_ROLES, ANALYST, INSPECTOR, SERGEANT, can_read_intelligence_text, \
-    requires, scope_records
+from ..core.security import (ADMIN, ALL_ROLES, ANALYST, CLEARED_FOR_INTELLIGENCE, INSPECTOR, OFFICER, SERGEANT,
+                             can_read_intelligence_text, requires, scope_records)
 from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..operations.routes import get_operation_or_404
 from ..records import reference as ref
-from ..records.models import Record, StopSearch
+from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
 from ..records.service import AnyKindRecord
 from ..tallies import service
 from ..tallies.routes import question_from_args
@@ -108,17 +107,16 @@ def tally_csv(args, operation_id):
 COMMON_COLUMNS = ["id", "kind", "operation", "occurred_at", "local_date", "area", "place", "latitude",
                   "longitude", "officer", "officer_name", "team", "status", "version", "notes", "review_comment",
                   "void_reason"]
-DETAIL_COLUMNS: list[str] = []
-for _model in ("stop_search", "arrest", "safeguarding_referral", "intelligence_log"):
-    from ..records.models import MODEL_BY_KIND
-    for _f in MODEL_BY_KIND[_model].DETAIL_CONTENT:
-        if _f != "intelligence_text" and _f not in DETAIL_COLUMNS:
-            DETAIL_COLUMNS.append(_f)
+# Every kind's own fields, in kind order; intelligence text is added last, and only for those who may read it.
+DETAIL_COLUMNS = list(dict.fromkeys(
+    name for model in (MODEL_BY_KIND[kind] for kind in ref.KINDS) for name in model.DETAIL_CONTENT
+    if name not in IntelligenceLog.RESTRICTED))
 
 
 def _sees_intelligence_column(user) -> bool:
-    """Cleared roles, and officers (who only ever export their own entries)."""
-    return user.role != ADMIN
+    """Cleared roles, and officers (whose export holds only their own entries, which they wrote).
+    Each cell is still filled only where can_read_intelligence_text allows."""
+    return user.role in CLEARED_FOR_INTELLIGENCE or user.role == OFFICER
 
 
 @blp.route("/exports/records.csv", methods=["GET"])

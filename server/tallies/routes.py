@@ -11,11 +11,10 @@ from sqlalchemy import select
 from ..auth.models import Officer
 from ..core.db import db, utcnow
 from ..core.errors import ApiError
-from ..core.security import ALL_ROLES, FORCE_WIDE, requires
+from ..core.security import ALL_ROLES, requires
 from ..core.timezone import force_tz
 from ..operations.routes import get_operation_or_404
 from ..records.models import Shift
-from ..records.schemas import dump_record
 from ..records.service import AnyKindRecord
 from . import service
 from .schemas import ShiftListSchema, ShiftQuerySchema, ShiftTallySchema, TallyQuerySchema, TallySchema

@@ -157,6 +157,12 @@ def test_tallies_equal_a_plain_count(app):
                 assert totals["all"] == sum(exp_totals.values())
                 assert _as_counter(groups, group_by) == exp_groups, (viewer.role, group_by)
                 assert all(g["count"] > 0 for g in groups)
+                if viewer_id in (officer_ids[4], officer_ids[6]):
+                    # every dimension on its own, on both the day-count path and the records path
+                    for dim in service.DIMENSIONS:
+                        _, single = service.count(service.Question(op, viewer, group_by=[dim]), p)
+                        _, exp_single = _python_tally(records, officers, op_id, p, [dim], viewer)
+                        assert _as_counter(single, [dim]) == exp_single, (viewer.role, dim)
                 if compare:
                     prev = p.previous()
                     comparison = service.compare(q, totals, prev)
