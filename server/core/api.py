@@ -29,5 +29,7 @@ def init_api(app: Flask) -> Api:
     from ..sync.routes import blp as sync_blp
     for blp in (auth_blp, operations_blp, records_blp, ref_blp, sync_blp):
         api.register_blueprint(blp)
+    from ..tallies.routes import blp as tallies_blp; api.register_blueprint(tallies_blp)  # noqa: E702
+    from ..exports.routes import blp as exports_blp; api.register_blueprint(exports_blp)  # noqa: E702
     app.extensions["beatbook_api"] = api
     return api
