@@ -193,12 +193,18 @@ def add_security_headers(resp):
     if request.path.startswith("/api/"):
         # API answers carry personal data: never cached by browsers or proxies.
         h["Cache-Control"] = "no-store"
-    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+    if request.is_secure:
+        # Only over HTTPS (browsers ignore it over http). Behind a TLS-terminating proxy,
+        # gunicorn's forwarded_allow_ips makes X-Forwarded-Proto: https count as secure.
         h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return resp
 
 
 def init_security(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.before_request(enforce_access_policy)
     app.before_request(require_json_body)
     app.after_request(add_security_headers)
