@@ -37,8 +37,11 @@ class OperationSchema(StrictSchema):
 
 
 class OperationUpdateSchema(OperationSchema):
-    class Meta:
-        partial = True
+    """A PATCH: any of the fields. (marshmallow has no Meta.partial; it is set per instance.)"""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
 
 
 class OperationQuerySchema(StrictSchema):

@@ -43,6 +43,39 @@ def record_version(app, record_id) -> int:
         return rec.version
 
 
+# Officers for the many-login tests: the same argon2 scheme with cheap parameters
+# (verify reads them from the hash), so building a world of eight logins is quick.
+_CHEAP_HASH = {}
+
+
+def cheap_hash(password: str) -> str:
+    if password not in _CHEAP_HASH:
+        from argon2 import PasswordHasher
+        _CHEAP_HASH[password] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)
+    return _CHEAP_HASH[password]
+
+
+@pytest.fixture
+def quick_officer(app):
+    from server.auth.models import Officer
+    from tests.conftest import DEMO_PASSWORD
+    counter = {"n": 0}
+
+    def make(role="officer", team="West Team 2", shoulder_number=None):
+        counter["n"] += 1
+        number = shoulder_number or f"Q{role[:2].upper()}{counter['n']:03d}"
+        with app.app_context():
+            officer = Officer(shoulder_number=number, display_name=f"{role.title()} {number}", role=role,
+                              team=team, active=True, password_hash=cheap_hash(DEMO_PASSWORD))
+            db.session.add(officer)
+            db.session.commit()
+            db.session.refresh(officer)
+            db.session.expunge(officer)
+        return officer
+
+    return make
+
+
 @pytest.fixture
 def all_logs(caplog):
     """Every log line the app writes during the test, at every level."""
