@@ -56,6 +56,28 @@ def cheap_hash(password: str) -> str:
 
 
 @pytest.fixture
+def make_officer(app):
+    """As tests/conftest.py's, with a cheap argon2 hash (these tests log in a lot)."""
+    from server.auth.models import Officer
+    from tests.conftest import DEMO_PASSWORD
+    counter = {"n": 0}
+
+    def make(role="officer", team="West Team 2", shoulder_number=None, active=True, password=DEMO_PASSWORD):
+        counter["n"] += 1
+        number = shoulder_number or f"{role[:2].upper()}{1000 + counter['n']}"
+        with app.app_context():
+            officer = Officer(shoulder_number=number, display_name=f"{role.title()} {number}", role=role,
+                              team=team, active=active, password_hash=cheap_hash(password))
+            db.session.add(officer)
+            db.session.commit()
+            db.session.refresh(officer)
+            db.session.expunge(officer)
+        return officer
+
+    return make
+
+
+@pytest.fixture
 def quick_officer(app):
     from server.auth.models import Officer
     from tests.conftest import DEMO_PASSWORD
