@@ -2,11 +2,17 @@
 from flask import Flask
 from flask_smorest import Api
 
+from .schemas import ErrorSchema
 from .security import CSRF_HEADER
 
 
+class BeatbookApi(Api):
+    # Every documented error answer (401, 403, 404, 422, default, ...) is our JSON error shape.
+    ERROR_SCHEMA = ErrorSchema
+
+
 def init_api(app: Flask) -> Api:
-    api = Api(app, spec_kwargs={"info": {"description": "Beatbook: log and count policing-operation activity."}})
+    api = BeatbookApi(app, spec_kwargs={"info": {"description": "Beatbook: log and count policing-operation activity."}})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]})
     api.spec.components.security_scheme("csrf", {"type": "apiKey", "in": "header", "name": CSRF_HEADER})
     api.spec.options["security"] = [{"session": [], "csrf": []}]

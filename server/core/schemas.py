@@ -1,7 +1,7 @@
 """Schema plumbing shared by every feature."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 
 class StrictSchema(Schema):
@@ -27,6 +27,9 @@ def text(max_length: int, min_length: int = 0, **kw) -> fields.String:
 
 
 class ErrorBodySchema(Schema):
+    class Meta:
+        unknown = INCLUDE  # some errors add context, e.g. "record": the server copy on a conflict
+
     status = fields.Integer(required=True)
     code = fields.String(required=True)
     message = fields.String(required=True)

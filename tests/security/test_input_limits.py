@@ -191,3 +191,10 @@ def test_operation_input_is_validated(login_as):
                              ({"target_areas": ["NN3"] * 51}, "target_areas"), ({"target_areas": ["XX"]}, "target_areas"),
                              ({"ends_on": "2025-12-31"}, "ends_on"), ({"name": "n" * 121}, "name")):
         assert_error(inspector.post("/api/operations", {**base, **overrides}), 422, "validation_error", field)
+
+
+def test_null_and_non_object_items_are_rejected_one_by_one(officer_client, operation):
+    good = f.arrest(operation.id)
+    body = officer_client.post("/api/sync", {"device_id": "p", "records": [None, good, 7, []], "shifts": [None]}).get_json()
+    assert [r["status"] for r in body["records"]] == ["rejected", "created", "rejected", "rejected"]
+    assert body["shifts"][0]["status"] == "rejected"
