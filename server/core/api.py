@@ -31,5 +31,31 @@ def init_api(app: Flask) -> Api:
     from ..sync.routes import blp as sync_blp
     for blp in (auth_blp, operations_blp, records_blp, ref_blp, sync_blp):
         api.register_blueprint(blp)
+    document_security(app, api)
     app.extensions["beatbook_api"] = api
     return api
+
+
+def document_security(app: Flask, api: Api) -> None:
+    """Per operation, what the access policy really asks for: nothing for public views, the session
+    cookie for reads, the session cookie and the CSRF header for writes."""
+    import re
+
+    from .security import _PUBLIC, PUBLIC_ENDPOINTS, _view_attr
+
+    paths = api.spec._paths  # apispec keeps {path: {method: operation}} until the document is built
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        if path not in paths:
+            continue
+        view = app.view_functions[rule.endpoint]
+        for method, operation in paths[path].items():
+            if method.upper() not in rule.methods:
+                continue
+            target = getattr(getattr(view, "view_class", None), method, None) or view
+            if rule.endpoint in PUBLIC_ENDPOINTS or _view_attr(target, _PUBLIC):
+                operation["security"] = []
+            elif method in ("get", "head"):
+                operation["security"] = [{"session": []}]
+            else:
+                operation["security"] = [{"session": [], "csrf": []}]
