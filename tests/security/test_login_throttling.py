@@ -158,3 +158,20 @@ def test_the_limit_holds_across_gunicorn_workers_through_redis(app, database_url
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_behind_a_trusted_proxy_the_phone_address_is_limited_not_the_proxy(app, make_officer):
+    proxied = create_app({"BEATBOOK_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "SECRET_KEY": app.config["SECRET_KEY"], "LOGIN_LIMIT_PER_ADDRESS": "3 per hour",
+                          "TRUSTED_PROXY_COUNT": 1})
+    make_officer(shoulder_number="PC7060")
+    http = proxied.test_client()
+
+    def attempt(number, password, phone):
+        return http.post("/api/auth/login", json={"shoulder_number": number, "password": password},
+                         headers={"X-Forwarded-For": phone})
+    for i in range(3):
+        assert attempt(f"PC81{i:02d}", "guess", "198.51.100.7").status_code == 401
+    assert_throttled(attempt("PC7060", DEMO_PASSWORD, "198.51.100.7"))
+    # Everyone else behind the same proxy is unaffected.
+    assert attempt("PC7060", DEMO_PASSWORD, "198.51.100.8").status_code == 200
