@@ -97,3 +97,14 @@ def test_api_conforms_to_its_schema(app, fresh_session, label, mode):
         case.call_and_validate()
 
     run()
+
+
+def test_every_api_route_is_in_the_openapi_document():
+    """An undocumented endpoint would escape schemathesis (and any reviewer reading the document)."""
+    import re
+
+    from tests.security.endpoints import ALL_ROUTES
+    placeholder = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
+    served = {method + " " + placeholder.sub(r"{\1}", rule) for rule, method, _ in ALL_ROUTES
+              if rule.startswith("/api/") and rule != "/api/openapi.json"}
+    assert served == set(LABELS)
