@@ -43,7 +43,7 @@ export interface EngineOptions {
 
 export function webLock<T>(fn: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  return locks ? locks.request('beatbook-sync', fn) : fn();
+  return locks ? (locks.request('beatbook-sync', fn) as unknown as Promise<T>) : fn();
 }
 
 export class SyncEngine {

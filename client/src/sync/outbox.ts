@@ -97,6 +97,11 @@ export async function unsentCount(db: BeatbookDB, officerId: number): Promise<nu
   return e + s;
 }
 
+/** Entries (not shifts) waiting to send: the number the officer sees. */
+export async function unsentEntries(db: BeatbookDB, officerId: number): Promise<number> {
+  return db.countFromIndex('entries', 'byOfficerPending', IDBKeyRange.only([officerId, 1]));
+}
+
 /** Entries that need the officer: refused, in conflict, or returned by the sergeant. */
 export async function needsAttention(db: BeatbookDB, officerId: number): Promise<Entry[]> {
   const all = await db.getAllFromIndex('entries', 'byOfficer', officerId);
