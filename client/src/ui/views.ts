@@ -130,7 +130,8 @@ function entryItem(e: Entry): HTMLElement {
     h('div', { class: 'entry-head' },
       h('span', { class: 'entry-kind' }, KIND_LABELS[e.kind]),
       h('span', { class: ['badge', `badge-${e.state}`] }, STATE_TEXT[e.state])),
-    h('p', { class: 'entry-line' }, `${timeOf(e.payload.occurred_at)} · ${e.payload.area} · ${summaryLine(e)}`));
+    h('p', { class: 'entry-line' }, `${timeOf(e.payload.occurred_at)} · ${e.payload.area} · ${summaryLine(e)}`),
+    e.payload.notes ? h('p', { class: 'entry-notes' }, String(e.payload.notes).slice(0, 120)) : null);
   if (e.state === 'rejected' && e.errors) {
     li.append(h('div', { class: 'problem' }, h('p', null, 'The server refused this entry:'),
       h('ul', null, Object.entries(e.errors).map(([f, msgs]) => h('li', null, `${f.replace(/_/g, ' ')}: ${msgs.join(' ')}`)))));
