@@ -21,9 +21,10 @@ export function themeToggle(): HTMLElement {
   const button = h('button', { type: 'button', class: 'theme-toggle', id: 'theme-toggle' });
   const paint = () => {
     const dark = current() === 'dark';
-    button.textContent = dark ? 'Day' : 'Night';
+    // A toggle with a fixed name: "Night" pressed means the dark theme is on.
+    button.textContent = 'Night';
     button.setAttribute('aria-pressed', String(dark));
-    button.setAttribute('aria-label', 'Dark theme for night shifts');
+    button.title = dark ? 'Dark theme for night shifts is on' : 'Switch to the dark theme for night shifts';
   };
   button.addEventListener('click', () => {
     const next = current() === 'dark' ? 'light' : 'dark';

@@ -108,6 +108,16 @@ def test_offline_entries_sync_once_and_the_sergeant_review_round_trip(app, phone
     page.wait_for_function("() => document.querySelector('#unsent-count')?.dataset.count === '0'")
     assert count_records(app, officer.id)[:1] == (5,)
     pc.shot("05-today-sent")
+    # The service worker cache holds the app shell only: never an API answer.
+    cached = page.evaluate("""async () => {
+        const urls = [];
+        for (const name of await caches.keys()) {
+            for (const req of await (await caches.open(name)).keys()) urls.push(req.url);
+        }
+        return urls;
+    }""")
+    assert any(u.endswith("/index.html") or "/index.html?" in u for u in cached), cached
+    assert not [u for u in cached if "/api/" in u], cached
 
     # ---- the sergeant sees them in the shift tally and returns one
     sgt = phone_factory()
@@ -148,7 +158,7 @@ def test_offline_entries_sync_once_and_the_sergeant_review_round_trip(app, phone
     page.wait_for_selector(f"li.entry[data-id='{arrest_id}'][data-state=sent]", timeout=30_000)
     with app.app_context():
         rec = db.session.get(Record, arrest_id)
-        assert (rec.status, rec.version, rec.custody_reference) == ("submitted", 4, "CU/98765")
+        assert (rec.status, rec.version, rec.custody_reference) == ("submitted", 3, "CU/98765")  # created 1, returned 2, fixed 3
         db.session.remove()
     assert count_records(app, officer.id)[0] == 5
     # the sergeant's queue has it again

@@ -22,7 +22,7 @@ function failure(err: unknown): HTMLElement {
 }
 
 function countsTable(caption: string, rows: { name: string; counts: Counts; total: number; unverified?: number }[]): HTMLElement {
-  return h('div', { class: 'table-wrap' }, h('table', null, h('caption', null, caption),
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption }, h('table', null, h('caption', null, caption),
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Who'), KINDS.map((k) => h('th', { scope: 'col' }, KIND_LABELS[k])),
       h('th', { scope: 'col' }, 'Total'), h('th', { scope: 'col' }, 'To review'))),
     h('tbody', null, rows.map((r) => h('tr', null, h('th', { scope: 'row' }, r.name),
@@ -201,7 +201,7 @@ export async function tallyView(params: URLSearchParams): Promise<HTMLElement> {
     view.append(h('p', { class: 'headline' }, t.headline), comparisonChart(t));
     if (t.comparison) view.append(h('p', { class: 'legend' }, h('span', { class: 'key key-prev' }), ` ${t.comparison.period.from} to ${t.comparison.period.to}  `,
       h('span', { class: 'key key-now' }), ` ${t.period.from} to ${t.period.to}`));
-    view.append(h('div', { class: 'table-wrap' }, h('table', null, h('caption', null, 'Totals by kind'),
+    view.append(h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Totals by kind' }, h('table', null, h('caption', null, 'Totals by kind'),
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Kind'), t.comparison ? h('th', { scope: 'col' }, 'Before') : null,
         h('th', { scope: 'col' }, 'This period'), t.comparison ? h('th', { scope: 'col' }, 'Change') : null)),
       h('tbody', null, KINDS.map((k) => h('tr', null, h('th', { scope: 'row' }, KIND_LABELS[k]),
