@@ -15,8 +15,8 @@ def fill_entry(page, kind: str, note: str):
     page.click(f"a.big-button.kind-{kind}")
     page.wait_for_selector("form.entry-form")
     form = page.locator("form.entry-form")
-    for select in form.locator("select[required]").all():
-        select.select_option(index=1)
+    for dropdown in form.locator("select[required]").all():
+        dropdown.select_option(index=1)
     for group in ("concern_categories", "topics"):
         boxes = form.locator(f"input[name={group}]")
         if boxes.count():
@@ -219,4 +219,72 @@ def test_logout_warns_about_unsent_entries_and_clears_sent_data(app, phone_facto
     pc.login(officer.shoulder_number, DEMO_PASSWORD)
     page.wait_for_function("() => document.querySelector('#unsent-count')?.dataset.count === '0'", timeout=20_000)
     assert count_records(app, officer.id)[0] == 2
+    assert not pc.errors, pc.errors
+
+
+def test_rejected_entry_shows_the_reason_is_fixed_and_sent_with_gps_last_area_and_old_unsent_warning(
+        app, phone_factory, make_officer, operation):
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    officer = make_officer("officer", password=DEMO_PASSWORD)
+    pc = phone_factory()
+    page = pc.page
+    pc.context.grant_permissions(["geolocation"], origin=pc.base)
+    pc.context.set_geolocation({"latitude": 52.2635, "longitude": -0.8412})
+    pc.goto("/")
+    pc.login(officer.shoulder_number, DEMO_PASSWORD)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
+
+    # A stop search dated before the operation began: the server refuses it and says why.
+    page.click("a.big-button.kind-stop_search")
+    page.wait_for_selector("form.entry-form")
+    form = page.locator("form.entry-form")
+    for dropdown in form.locator("select[required]").all():
+        dropdown.select_option(index=1)
+    assert form.locator("input[name=occurred_at]").input_value()  # defaults to now
+    too_early = (date.today() - timedelta(days=90)).isoformat() + "T10:00"
+    form.locator("input[name=occurred_at]").fill(too_early)
+    form.locator("input[name=area]").fill("NN5")
+    form.get_by_role("button", name="Add my location (GPS)").click()
+    page.wait_for_selector("text=Location added: 52.26350, -0.84120")
+    form.locator("button[type=submit]").click()
+    entry = page.locator("li.entry[data-state=rejected]")
+    entry.wait_for(timeout=20_000)
+    assert "Before the operation started" in entry.inner_text()
+    assert "needs your attention" in page.locator("#status").inner_text()
+    pc.shot("13-today-rejected")
+
+    entry.get_by_role("link", name="Fix and resend").click()
+    page.wait_for_selector("form.entry-form .has-error input[name=occurred_at]")
+    pc.shot("14-form-fix-rejected")
+    now = (datetime.now(ZoneInfo("Europe/London")) - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    page.fill("input[name=occurred_at]", now)
+    page.click("form.entry-form button[type=submit]")
+    page.wait_for_selector("li.entry[data-state=sent]", timeout=20_000)
+    with app.app_context():
+        rows = db.session.scalars(select(Record).where(Record.officer_id == officer.id)).all()
+        assert [(r.kind, r.area, round(r.latitude, 4), round(r.longitude, 4)) for r in rows] == [
+            ("stop_search", "NN5", 52.2635, -0.8412)]
+        db.session.remove()
+
+    # The next form starts in the area used last.
+    pc.goto("/#/log/arrest")
+    page.wait_for_selector("form.entry-form")
+    assert page.locator("input[name=area]").input_value() == "NN5"
+
+    # An entry left unsent for days brings a warning (phones may clear a site's storage).
+    pc.context.set_offline(True)
+    pc.goto("/#/")
+    fill_entry(page, "arrest", "kept for days")
+    page.evaluate("""async () => {
+        const db = await new Promise((ok, bad) => { const r = indexedDB.open('beatbook'); r.onsuccess = () => ok(r.result); r.onerror = bad; });
+        const store = db.transaction('entries', 'readwrite').objectStore('entries');
+        const all = await new Promise((ok) => { const r = store.getAll(); r.onsuccess = () => ok(r.result); });
+        for (const e of all) if (e.pending) { e.savedAt = new Date(Date.now() - 2 * 86400000).toISOString(); store.put(e); }
+        await new Promise((ok) => { store.transaction.oncomplete = ok; });
+    }""")
+    page.reload()
+    page.wait_for_selector("#old-unsent")
+    pc.shot("15-old-unsent-warning")
     assert not pc.errors, pc.errors

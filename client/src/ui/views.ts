@@ -98,8 +98,8 @@ export async function homeView(): Promise<HTMLElement> {
     KINDS.map((k) => h('a', { class: ['big-button', `kind-${k}`], href: `#/log/${k}` }, KIND_LABELS[k]))));
 
   const entries = await listEntries(app.db, me);
-  const today = localDate(new Date());
-  const todays = entries.filter((e) => localDate(new Date(String(e.payload.occurred_at))) === today);
+  const since = Date.now() - 24 * 3600_000;
+  const todays = entries.filter((e) => new Date(String(e.payload.occurred_at)).getTime() >= since);
   view.append(h('p', null, h('a', { href: '#/today', class: 'text-link' }, `Today's entries (${todays.length})`)));
   return view;
 }
@@ -167,11 +167,13 @@ export async function todayView(): Promise<HTMLElement> {
   await loadReference();
   const me = officerId()!;
   const entries = await listEntries(app.db, me);
-  const today = localDate(new Date());
-  const shown = entries.filter((e) => localDate(new Date(String(e.payload.occurred_at))) === today
-    || e.pending || ['rejected', 'conflict', 'returned'].includes(e.state));
+  // A night shift runs past midnight: "today" is the last 24 hours, plus anything not yet settled.
+  const since = Date.now() - 24 * 3600_000;
+  const shown = entries.filter((e) => new Date(String(e.payload.occurred_at)).getTime() >= since
+    || new Date(e.savedAt).getTime() >= since || e.pending || ['rejected', 'conflict', 'returned'].includes(e.state));
   const counts = shown.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
   return h('section', { class: 'view' }, title("Today's entries"),
+    h('p', { class: 'hint' }, 'The last 24 hours, and anything still to send or fix.'),
     h('p', { class: 'tally-line' }, KINDS.map((k: Kind) => `${KIND_LABELS[k]}: ${counts[k] ?? 0}`).join(' · ')),
     shown.length ? h('ul', { class: 'entries', 'aria-label': 'Entries' }, shown.map(entryItem))
       : h('p', null, 'Nothing logged today yet.'));
