@@ -194,7 +194,13 @@ async function requestPersistence(): Promise<void> {
 // ---------------------------------------------------------------- sending
 async function sendNow(force = false): Promise<void> {
   if (!app.engine || app.needsLogin) { await renderStatus(); return; }
-  await app.engine.send({ force });
+  const r = await app.engine.send({ force });
+  if (r.rejected || r.conflict) {
+    const n = r.rejected + r.conflict;
+    announce(`${n} ${n === 1 ? 'entry was' : 'entries were'} not accepted: see Today's entries.`);
+  } else if (r.acknowledged && r.status === 'sent') {
+    announce(`Sent ${r.acknowledged} ${r.acknowledged === 1 ? 'item' : 'items'}.`);
+  }
   await renderStatus();
 }
 

@@ -21,10 +21,13 @@ function failure(err: unknown): HTMLElement {
   return h('p', { class: 'notice', role: 'alert' }, msg);
 }
 
+const SHORT: Record<Kind, string> = { stop_search: 'Search', arrest: 'Arrest', safeguarding_referral: 'Safeg.', intelligence_log: 'Intel' };
+
 function countsTable(caption: string, rows: { name: string; counts: Counts; total: number; unverified?: number }[]): HTMLElement {
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption }, h('table', null, h('caption', null, caption),
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Who'), KINDS.map((k) => h('th', { scope: 'col' }, KIND_LABELS[k])),
-      h('th', { scope: 'col' }, 'Total'), h('th', { scope: 'col' }, 'To review'))),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Who'),
+      KINDS.map((k) => h('th', { scope: 'col' }, h('abbr', { title: KIND_LABELS[k] }, SHORT[k]))),
+      h('th', { scope: 'col' }, 'All'), h('th', { scope: 'col' }, 'To review'))),
     h('tbody', null, rows.map((r) => h('tr', null, h('th', { scope: 'row' }, r.name),
       KINDS.map((k) => h('td', null, String(r.counts[k] ?? 0))), h('td', null, String(r.total)),
       h('td', null, r.unverified == null ? '' : String(r.unverified)))))));
