@@ -135,6 +135,7 @@ function refresh(): void {
 async function onLogin(session: Session): Promise<void> {
   app.session = session;
   app.needsLogin = false;
+  await deleteMeta(app.db, 'pendingLogout');
   await setMeta(app.db, 'session', session);
   void requestPersistence();
   await loadReference(true);
@@ -155,7 +156,12 @@ async function logOut(): Promise<void> {
       'Log out anyway', 'Stay logged in');
     if (!ok) return;
   }
-  try { await app.api.logout(); } catch { /* offline: the server session times out */ }
+  try {
+    await app.api.logout();
+  } catch (err) {
+    // No signal: end the server session the next time there is one (the cookie must not log anyone back in).
+    if (!(err instanceof ApiError && err.status === 401)) await setMeta(app.db, 'pendingLogout', true);
+  }
   await clearOfficer(app.db, me, unsent > 0);
   await deleteMeta(app.db, 'session');
   app.session = null;
@@ -245,6 +251,18 @@ async function boot(): Promise<void> {
   startScheduler();
   await route();
   await renderStatus();
+
+  // Logged out with no signal last time: end that server session now, and adopt nothing.
+  if (await getMeta<boolean>(app.db, 'pendingLogout')) {
+    try {
+      await app.api.me();
+      await app.api.logout();
+      await deleteMeta(app.db, 'pendingLogout');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) await deleteMeta(app.db, 'pendingLogout');
+    }
+    return;
+  }
 
   // Confirm the session with the server when there is signal; offline, the stored one is used.
   try {

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from sqlalchemy import func, select
 
@@ -287,4 +288,58 @@ def test_rejected_entry_shows_the_reason_is_fixed_and_sent_with_gps_last_area_an
     page.reload()
     page.wait_for_selector("#old-unsent")
     pc.shot("15-old-unsent-warning")
+    assert not pc.errors, pc.errors
+
+
+def test_expired_session_keeps_the_queue_and_sends_after_logging_in_again(app, phone_factory, make_officer, operation):
+    from server.auth.models import LoginSession
+
+    officer = make_officer("officer", password=DEMO_PASSWORD)
+    pc = phone_factory()
+    page = pc.page
+    pc.goto("/")
+    pc.login(officer.shoulder_number, DEMO_PASSWORD)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
+    with app.app_context():  # the server forgets the session (expired or revoked)
+        db.session.execute(LoginSession.__table__.delete())
+        db.session.commit()
+        db.session.remove()
+    fill_entry(page, "safeguarding_referral", "logged after expiry")
+    page.wait_for_selector("text=Your session has ended")
+    assert unsent(page) == "1"
+    assert count_records(app, officer.id)[0] == 0
+    pc.shot("16-session-ended")
+    page.get_by_role("link", name="Log in").click()
+    page.wait_for_selector("form.login")
+    assert page.locator("input[name=shoulder_number]").input_value() == officer.shoulder_number
+    pc.login(officer.shoulder_number, DEMO_PASSWORD)
+    page.wait_for_function("() => document.querySelector('#unsent-count')?.dataset.count === '0'", timeout=20_000)
+    assert count_records(app, officer.id)[0] == 1
+    assert not pc.errors, pc.errors
+
+
+def test_logging_out_offline_ends_the_server_session_when_the_signal_returns(app, phone_factory, make_officer, operation):
+    officer = make_officer("officer", password=DEMO_PASSWORD)
+    pc = phone_factory()
+    page = pc.page
+    pc.goto("/")
+    pc.login(officer.shoulder_number, DEMO_PASSWORD)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
+    pc.context.set_offline(True)
+    page.click("#logout")
+    page.wait_for_selector("form.login")
+    pc.context.set_offline(False)
+    page.reload()
+    page.wait_for_selector("form.login")
+    # The app ends the old server session once it has signal: the cookie no longer logs anyone in.
+    deadline = time.time() + 15
+    while (status := page.evaluate("() => fetch('/api/auth/me').then(r => r.status)")) != 401 and time.time() < deadline:
+        time.sleep(0.3)
+    assert status == 401
+    page.wait_for_function("""async () => {
+        const db = await new Promise((ok) => { const r = indexedDB.open('beatbook'); r.onsuccess = () => ok(r.result); });
+        const v = await new Promise((ok) => { const r = db.transaction('meta').objectStore('meta').get('pendingLogout'); r.onsuccess = () => ok(r.result); });
+        db.close();
+        return v === undefined;
+    }""")
     assert not pc.errors, pc.errors
