@@ -282,4 +282,49 @@ describe('outbox', () => {
     expect(await listEntries(db, OFFICER)).toEqual([]);
     expect(await listEntries(db, 8)).toHaveLength(1);
   });
+
+  it("keeps the officer's unsent edit when the sergeant's change arrives, and the server decides on send", async () => {
+    const p = payload('arrest', { notes: 'v1' });
+    await saveEntry(db, OFFICER, 'arrest', p);
+    const e = engine();
+    await e.send();
+    server.returnRecord(String(p.id), 'Which custody suite?');
+    await saveEntry(db, OFFICER, 'arrest', { ...p, notes: 'edited before seeing the return' });
+    await e.pullChanges();
+    const entry = (await getEntry(db, String(p.id)))!;
+    expect(entry).toMatchObject({ state: 'waiting', pending: 1, reviewComment: 'Which custody suite?' });
+    expect(entry.payload.notes).toBe('edited before seeing the return');
+    // Made on version 1 while the server is at 2: a conflict, kept for the officer to settle.
+    const r = await e.send();
+    expect(r.conflict).toBe(1);
+    expect((await getEntry(db, String(p.id)))!).toMatchObject({ state: 'conflict', version: 2 });
+  });
+
+  it('adds entries this officer logged on another phone and ignores other officers', async () => {
+    server.records.set('a0000000-0000-4000-8000-000000000001', { rec: payload('stop_search', { id: 'a0000000-0000-4000-8000-000000000001' }), version: 1, status: 'verified', officerId: OFFICER, review_comment: null });
+    server.records.set('b0000000-0000-4000-8000-000000000002', { rec: payload('stop_search', { id: 'b0000000-0000-4000-8000-000000000002' }), version: 1, status: 'submitted', officerId: 99, review_comment: null });
+    server.audit.push({ id: 1, recordId: 'a0000000-0000-4000-8000-000000000001' }, { id: 2, recordId: 'b0000000-0000-4000-8000-000000000002' });
+    expect(await engine().pullChanges()).toBe(1);
+    const mine = await listEntries(db, OFFICER);
+    expect(mine.map((e) => [e.id, e.state, e.pending])).toEqual([['a0000000-0000-4000-8000-000000000001', 'verified', 0]]);
+    expect(await listEntries(db, 99)).toEqual([]);
+    // The cursor moved on: nothing is fetched twice.
+    expect(await engine().pullChanges()).toBe(0);
+    const changeCalls = server.requests.filter((q) => q.path.startsWith('/api/sync/changes')).map((q) => q.path);
+    expect(changeCalls).toEqual(['/api/sync/changes?since=0', '/api/sync/changes?since=2']);
+  });
+
+  it('does not pull changes under another officer\'s session', async () => {
+    server.officerId = 99;
+    expect(await engine().pullChanges()).toBe(0);
+    expect(server.requests.map((q) => q.path)).toEqual(['/api/auth/me']);
+  });
+
+  it('runs one send at a time: a second call joins the first', async () => {
+    await saveEntry(db, OFFICER, 'arrest', payload('arrest'));
+    const e = engine();
+    const [a, b] = await Promise.all([e.send(), e.send({ force: true })]);
+    expect(a).toBe(b);
+    expect(server.syncRequests()).toHaveLength(1);
+  });
 });
