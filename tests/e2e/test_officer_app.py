@@ -343,3 +343,47 @@ def test_logging_out_offline_ends_the_server_session_when_the_signal_returns(app
         return v === undefined;
     }""")
     assert not pc.errors, pc.errors
+
+
+def test_an_offline_edit_that_crosses_the_sergeants_return_shows_a_conflict_to_settle(
+        app, phone_factory, make_officer, operation):
+    from server.records.service import get_record, set_status
+
+    officer = make_officer("officer", password=DEMO_PASSWORD)
+    sergeant = make_officer("sergeant", password=DEMO_PASSWORD)
+    pc = phone_factory()
+    page = pc.page
+    pc.goto("/")
+    pc.login(officer.shoulder_number, DEMO_PASSWORD)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
+    fill_entry(page, "intelligence_log", "first words")
+    page.wait_for_function("() => document.querySelector('#unsent-count')?.dataset.count === '0'", timeout=20_000)
+    with app.app_context():
+        record_id = db.session.scalar(select(Record.id).where(Record.officer_id == officer.id))
+        db.session.remove()
+
+    pc.context.set_offline(True)
+    with app.app_context():  # meanwhile the sergeant returns it
+        set_status(get_record(record_id), "returned", sergeant.id, "return", "Grade the source again.")
+        db.session.commit()
+        db.session.remove()
+    pc.goto(f"/#/entry/{record_id}")
+    page.wait_for_selector("form.entry-form")
+    page.fill("textarea[name=notes]", "my offline edit")
+    page.click("form.entry-form button[type=submit]")
+    page.wait_for_selector(f"li.entry[data-id='{record_id}'][data-state=waiting]")
+    pc.context.set_offline(False)
+    item = page.locator(f"li.entry[data-id='{record_id}'][data-state=conflict]")
+    item.wait_for(timeout=30_000)
+    text = item.inner_text()
+    assert "notes: first words (yours: my offline edit)" in text
+    assert "Sergeant: Grade the source again." in text
+    assert "occurred at" not in text  # the same instant written two ways is no difference
+    pc.shot("17-today-conflict")
+    item.get_by_role("button", name="Keep mine and resend").click()
+    page.wait_for_selector(f"li.entry[data-id='{record_id}'][data-state=sent]", timeout=30_000)
+    with app.app_context():
+        rec = get_record(record_id)
+        assert (rec.notes, rec.status, rec.version) == ("my offline edit", "submitted", 3)
+        db.session.remove()
+    assert not pc.errors, pc.errors

@@ -143,18 +143,26 @@ function entryItem(e: Entry): HTMLElement {
     li.append(h('a', { class: 'button primary', href: `#/entry/${e.id}` }, 'Fix and resend'));
   } else if (e.state === 'conflict') {
     const server = e.serverRecord ?? {};
-    const diffs = Object.keys(e.payload).filter((k) => JSON.stringify(e.payload[k]) !== JSON.stringify(server[k]) && k in server);
+    const diffs = Object.keys(e.payload).filter((k) => k in server && !same(e.payload[k], server[k]));
     const mine = h('button', { type: 'button', class: 'primary' }, 'Keep mine and resend');
     const theirs = h('button', { type: 'button', class: 'secondary' }, 'Use the server copy');
     mine.addEventListener('click', async () => { await resendMine(app.db, e.id); hooks.refresh(); void hooks.sendNow(); });
     theirs.addEventListener('click', async () => { await acceptServerCopy(app.db, e.id); hooks.refresh(); hooks.status(); });
     li.append(h('div', { class: 'problem' }, h('p', null, 'This entry was changed elsewhere after you edited it. Server copy:'),
+      server.review_comment ? h('p', null, h('strong', null, 'Sergeant: '), String(server.review_comment)) : null,
       h('ul', null, diffs.map((k) => h('li', null, `${k.replace(/_/g, ' ')}: ${fmt(server[k])} (yours: ${fmt(e.payload[k])})`)))),
     h('div', { class: 'actions' }, mine, theirs));
   } else if (e.state !== 'voided') {
     li.append(h('a', { class: 'text-link', href: `#/entry/${e.id}`, 'aria-label': `Open ${KIND_LABELS[e.kind]} at ${timeOf(e.payload.occurred_at)}` }, 'Open'));
   }
   return li;
+}
+
+/** Equal for the officer: the same instant, or the same value (null and missing alike). */
+function same(a: unknown, b: unknown): boolean {
+  const iso = /^\d{4}-\d\d-\d\dT/;
+  if (typeof a === 'string' && typeof b === 'string' && iso.test(a) && iso.test(b)) return new Date(a).getTime() === new Date(b).getTime();
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 function fmt(v: unknown): string {
