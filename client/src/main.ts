@@ -25,7 +25,7 @@ const nav = () => document.getElementById('nav')!;
 // ---------------------------------------------------------------- status bar
 async function renderStatus(): Promise<void> {
   const me = officerId();
-  if (me == null) { replace(statusBar()); return; }
+  if (me == null || !canLog()) { replace(statusBar()); return; }
   const [unsent, anyUnsent, attention, oldest] = await Promise.all([
     unsentEntries(app.db, me), unsentCount(app.db, me), needsAttention(app.db, me), oldestUnsent(app.db, me)]);
   const send = h('button', { type: 'button', class: 'send-now', id: 'send-now' }, 'Send now');
@@ -126,7 +126,8 @@ async function route(): Promise<void> {
 /** Redraw the screen after data changed, unless it is a form being filled in. */
 function refresh(): void {
   void renderStatus();
-  if (main().querySelector('form.entry-form, form.login')) return;
+  // Never under a form being filled in, nor on the server-backed review and tally screens.
+  if (main().querySelector('form.entry-form, form.login, .review-item, form.tally-form')) return;
   if (main().contains(document.activeElement) && document.activeElement?.matches('input, textarea, select')) return;
   void route();
 }
