@@ -200,7 +200,8 @@ async function requestPersistence(): Promise<void> {
 
 // ---------------------------------------------------------------- sending
 async function sendNow(force = false): Promise<void> {
-  if (!app.engine || app.needsLogin) { await renderStatus(); return; }
+  await renderStatus(); // the count includes what was just saved, before the network answers
+  if (!app.engine || app.needsLogin) return;
   const r = await app.engine.send({ force });
   if (r.rejected || r.conflict) {
     const n = r.rejected + r.conflict;

@@ -196,7 +196,9 @@ def test_logout_warns_about_unsent_entries_and_clears_sent_data(app, phone_facto
     pc.login(officer.shoulder_number, DEMO_PASSWORD)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     fill_entry(page, "arrest", "sent one")
-    page.wait_for_function("() => document.querySelector('#unsent-count')?.dataset.count === '0'", timeout=20_000)
+    pc.goto("/#/today")
+    page.wait_for_selector("li.entry[data-state=sent]", timeout=20_000)
+    pc.goto("/#/")
     pc.context.set_offline(True)
     fill_entry(page, "stop_search", "unsent one")
     assert unsent(page) == "1"
@@ -357,7 +359,8 @@ def test_an_offline_edit_that_crosses_the_sergeants_return_shows_a_conflict_to_s
     pc.login(officer.shoulder_number, DEMO_PASSWORD)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     fill_entry(page, "intelligence_log", "first words")
-    page.wait_for_function("() => document.querySelector('#unsent-count')?.dataset.count === '0'", timeout=20_000)
+    pc.goto("/#/today")
+    page.wait_for_selector("li.entry[data-state=sent]", timeout=20_000)
     with app.app_context():
         record_id = db.session.scalar(select(Record.id).where(Record.officer_id == officer.id))
         db.session.remove()
