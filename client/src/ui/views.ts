@@ -179,6 +179,9 @@ export async function todayView(): Promise<HTMLElement> {
   const since = Date.now() - 24 * 3600_000;
   const shown = entries.filter((e) => new Date(String(e.payload.occurred_at)).getTime() >= since
     || new Date(e.savedAt).getTime() >= since || e.pending || ['rejected', 'conflict', 'returned'].includes(e.state));
+  // What needs the officer first, then what is waiting, then the rest (newest first).
+  const rank = (e: Entry) => (['returned', 'rejected', 'conflict'].includes(e.state) ? 0 : e.pending ? 1 : 2);
+  shown.sort((a, b) => rank(a) - rank(b));
   const counts = shown.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
   return h('section', { class: 'view' }, title("Today's entries"),
     h('p', { class: 'hint' }, 'The last 24 hours, and anything still to send or fix.'),
