@@ -192,6 +192,11 @@ def test_inspector_tally_chart_exports_and_night_theme(app, phone_factory, make_
     assert any(h.startswith(f"/api/operations/{operation.id}/tally.csv") for h in links)
     assert any(h.startswith("/api/exports/stop-searches.csv") for h in links)
     phone.shot("10-inspector-tally-dark")
+    phone.goto("/#/")  # the night theme on the logging screen too
+    page.wait_for_selector("a.big-button")
+    phone.shot("10b-home-dark")
+    phone.goto("/#/tally")
+    page.wait_for_selector("svg.chart")
     # The theme toggle switches to the daylight theme.
     page.click("#theme-toggle")
     assert page.evaluate("document.documentElement.dataset.theme") == "light"
