@@ -85,6 +85,9 @@ def test_offline_entries_sync_once_and_the_sergeant_review_round_trip(app, phone
             page.wait_for_selector("a.big-button")
         fill_entry(page, kind, f"entry {i + 1}")
     assert unsent(page) == "5"
+    page.click("#send-now")  # Send now with no signal: nothing is lost, the officer is told
+    page.wait_for_selector("#toast:has-text('No signal')")
+    assert unsent(page) == "5"
     assert count_records(app, officer.id)[0] == 0
 
     # ---- reload with no signal: the app comes from the service worker and still has the five
