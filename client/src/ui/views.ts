@@ -5,7 +5,7 @@ import { acceptServerCopy, listEntries, listShifts, resendMine, saveShift } from
 import type { Entry, EntryState, Kind, Session } from '../sync/types';
 import { KINDS } from '../sync/types';
 import { app, canLog, chooseOperation, currentOperation, hooks, KIND_LABELS, labelFor, loadReference, officerId } from '../state';
-import { announce, h, localDate, nextId, timeOf } from './dom';
+import { announce, h, nextId, timeOf } from './dom';
 
 export function title(text: string): HTMLElement {
   return h('h1', { id: 'view-title', tabindex: '-1' }, text);
