@@ -25,7 +25,7 @@ from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
 from ..records.service import AnyKindRecord
 from ..tallies import service
 from ..tallies.routes import question_from_args
-from ..tallies.schemas import CompareField, PeriodArgsSchema, TallyQuerySchema
+from ..tallies.schemas import COMPARE_PATTERN, CompareField, PeriodArgsSchema, TallyQuerySchema
 from .chart import weekly_chart
 from .csvfile import csv_response
 
@@ -35,7 +35,16 @@ STATIC = Path(__file__).resolve().parent / "static"
 blp = Blueprint("exports", __name__, url_prefix="/api", description="CSV exports and the printable briefing",
                 template_folder="templates")
 
-CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+
+def _body(media_type: str, description: str) -> dict:
+    """The 200 answer of a view that is not JSON, for the OpenAPI document (and so for schemathesis, which
+    checks each answer's Content-Type against it): flask-smorest's `response(content_type=...)` names no
+    media type when there is no schema, so the content is stated here."""
+    return {"responses": {"200": {"description": description,
+                                  "content": {media_type: {"schema": {"type": "string"}}}}}}
+
+
+CSV_DOC = "text/csv; charset=utf-8, with a byte-order mark; a header row, then one row per line."
 
 
 class RecordsExportQuerySchema(PeriodArgsSchema):
@@ -48,7 +57,7 @@ class StopSearchExportQuerySchema(PeriodArgsSchema):
 
 
 class BriefingQuerySchema(PeriodArgsSchema):
-    compare = CompareField(load_default="previous", metadata={"type": "string",
+    compare = CompareField(load_default="previous", metadata={"type": "string", "pattern": COMPARE_PATTERN,
                                                               "description": "previous (default) or YYYY-MM-DD/YYYY-MM-DD"})
     format = fields.String(load_default="html", validate=validate.OneOf(
         ["html"], error="Only html: open the page and print it (or save it as PDF) from the browser."))
@@ -92,8 +101,8 @@ def tally_rows(body: dict) -> tuple[list[str], list[list]]:
 @blp.route("/operations/<int:operation_id>/tally.csv", methods=["GET"])
 @requires(EXPORTERS)
 @blp.arguments(TallyQuerySchema, location="query")
-@blp.response(200, description="The tally's groups as CSV (same groups and numbers as the JSON).",
-              content_type="text/csv")
+@blp.response(200, content_type="text/csv")
+@blp.doc(**_body("text/csv", "The tally's groups as CSV (same groups and numbers as the JSON). " + CSV_DOC))
 def tally_csv(args, operation_id):
     from ..tallies.routes import operation_tally
     body, operation = operation_tally(operation_id, args)
@@ -122,8 +131,8 @@ def _sees_intelligence_column(user) -> bool:
 @blp.route("/exports/records.csv", methods=["GET"])
 @requires(ALL_ROLES)
 @blp.arguments(RecordsExportQuerySchema, location="query")
-@blp.response(200, description="Records as CSV, scoped by role; intelligence text only for cleared roles.",
-              content_type="text/csv")
+@blp.response(200, content_type="text/csv")
+@blp.doc(**_body("text/csv", "Records as CSV, scoped by role; intelligence text only for cleared roles. " + CSV_DOC))
 def records_csv(args):
     user = current_user._get_current_object()
     _check_operation(args)
@@ -167,8 +176,9 @@ def _coordinate(value):
 @blp.route("/exports/stop-searches.csv", methods=["GET"])
 @requires(EXPORTERS)
 @blp.arguments(StopSearchExportQuerySchema, location="query")
-@blp.response(200, description="Stop searches in the police.uk archive CSV layout: no officer identity, "
-                               "locations rounded to 3 decimal places.", content_type="text/csv")
+@blp.response(200, content_type="text/csv")
+@blp.doc(**_body("text/csv", "Stop searches in the police.uk archive CSV layout: no officer identity, locations "
+                             "rounded to 3 decimal places. " + CSV_DOC))
 def stop_searches_csv(args):
     user = current_user._get_current_object()
     _check_operation(args)
@@ -198,7 +208,8 @@ def stop_searches_csv(args):
 
 @blp.route("/exports/briefing.css", methods=["GET"])
 @requires(EXPORTERS)
-@blp.doc(summary="The briefing page's print styles")
+@blp.response(200, content_type="text/css")
+@blp.doc(summary="The briefing page's print styles", **_body("text/css", "The briefing page's print styles."))
 def briefing_css():
     resp = send_from_directory(STATIC, "briefing.css", mimetype="text/css")
     resp.headers["Cache-Control"] = "private, max-age=3600"
@@ -208,7 +219,8 @@ def briefing_css():
 @blp.route("/operations/<int:operation_id>/briefing", methods=["GET"])
 @requires(EXPORTERS)
 @blp.arguments(BriefingQuerySchema, location="query")
-@blp.response(200, description="A one-page printable briefing (HTML with print styles).", content_type="text/html")
+@blp.response(200, content_type="text/html")
+@blp.doc(**_body("text/html", "A one-page printable briefing (HTML with print styles, no scripts)."))
 def briefing(args, operation_id):
     """Headline since launch, a chart of records per week by kind, areas, and the comparison period."""
     operation = get_operation_or_404(operation_id)

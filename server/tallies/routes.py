@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -17,7 +17,7 @@ from ..operations.routes import get_operation_or_404
 from ..records.models import Shift
 from ..records.service import AnyKindRecord
 from . import service
-from .schemas import ShiftListSchema, ShiftQuerySchema, ShiftTallySchema, TallyQuerySchema, TallySchema
+from .schemas import MAX_DAYS, ShiftListSchema, ShiftQuerySchema, ShiftTallySchema, TallyQuerySchema, TallySchema
 
 blp = Blueprint("tallies", __name__, url_prefix="/api", description="Counts for briefings and shift review")
 
@@ -32,8 +32,15 @@ def question_from_args(operation, args) -> tuple[service.Question, service.Perio
     period = service.default_period(operation, args.get("from_"), args.get("to"))
     if period.end < period.start:
         raise ApiError(422, "The period ends before it starts.", fields={"to": ["Must be on or after from."]})
+    # The schema checks the length when both ends are given; a default end (today) is checked here.
+    if (period.end - period.start).days > MAX_DAYS:
+        raise ApiError(422, "The period is too long.",
+                       fields={"from" if args.get("from_") else "to": [f"A period is at most {MAX_DAYS} days long."]})
     compare = args.get("compare")
     if compare == "previous":
+        if period.start - date.min < timedelta(days=period.days):
+            raise ApiError(422, "There is no earlier period of the same length to compare with.",
+                           fields={"compare": ["No earlier period of that length: give one as YYYY-MM-DD/YYYY-MM-DD."]})
         compare = period.previous()
     return q, period, compare
 

@@ -14,16 +14,25 @@ from .service import DIMENSIONS, Period
 MAX_DAYS = 366 * 20
 
 
+_DIMENSION = "(?:" + "|".join(DIMENSIONS) + ")"
+# What the OpenAPI document states (ECMA-262 regex); the field accepts exactly these strings, less repeats.
+GROUP_BY_PATTERN = f"^{_DIMENSION}(?:,{_DIMENSION})*$"
+_DATE = "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+COMPARE_PATTERN = f"^(?:previous|{_DATE}/{_DATE})$"
+
+
 class GroupByField(fields.Field):
-    """`kind,area,week`: any of the supported dimensions, each at most once."""
+    """`kind,area,week`: any of the supported dimensions, each at most once, comma-separated."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
             raise ValidationError("Give a comma-separated list, e.g. kind,area,week.")
-        parts = [p.strip() for p in value.split(",") if p.strip()]
+        parts = value.split(",")
         unknown = [p for p in parts if p not in DIMENSIONS]
         if unknown:
-            raise ValidationError(f"Unknown grouping {', '.join(unknown)}; use any of {', '.join(DIMENSIONS)}.")
+            shown = ", ".join(repr(p) for p in unknown)
+            raise ValidationError(f"Unknown grouping {shown}; use any of {', '.join(DIMENSIONS)}, "
+                                  "separated by commas, e.g. kind,area,week.")
         if len(set(parts)) != len(parts):
             raise ValidationError("A grouping is listed twice.")
         return parts
@@ -32,7 +41,7 @@ class GroupByField(fields.Field):
         return None if value is None else ",".join(value)
 
 
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+_RANGE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
 class CompareField(fields.Field):
@@ -41,10 +50,9 @@ class CompareField(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
             raise ValidationError("Use previous or YYYY-MM-DD/YYYY-MM-DD.")
-        value = value.strip()
         if value == "previous":
             return "previous"
-        m = _RANGE.match(value)
+        m = _RANGE.fullmatch(value)
         if not m:
             raise ValidationError("Use previous or YYYY-MM-DD/YYYY-MM-DD.")
         try:
@@ -76,9 +84,10 @@ class PeriodArgsSchema(StrictSchema):
 
 class TallyQuerySchema(PeriodArgsSchema):
     group_by = GroupByField(load_default=lambda: ["kind"],
-                            metadata={"description": f"Comma-separated, any of: {', '.join(DIMENSIONS)}.",
-                                      "type": "string", "example": "kind,area,week"})
-    compare = CompareField(load_default=None, metadata={"type": "string",
+                            metadata={"description": f"Comma-separated, any of: {', '.join(DIMENSIONS)} "
+                                                     "(each at most once).",
+                                      "type": "string", "pattern": GROUP_BY_PATTERN, "example": "kind,area,week"})
+    compare = CompareField(load_default=None, metadata={"type": "string", "pattern": COMPARE_PATTERN,
                                                         "description": "previous, or YYYY-MM-DD/YYYY-MM-DD"})
     team = fields.String(validate=validate.Length(min=1, max=64))
     officer = fields.Integer(metadata={"description": "Officer id."})

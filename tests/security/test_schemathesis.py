@@ -10,12 +10,14 @@ so a new endpoint is tested without touching this file."""
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 
+from server.tallies.schemas import MAX_DAYS
 from tests.conftest import DEMO_PASSWORD
 from tests.security.endpoints import collection_app
 
@@ -63,11 +65,36 @@ class SessionAuth:
             case.headers = {**(case.headers or {}), "X-CSRF-Token": csrf}
 
 
-def plausible(case) -> bool:
+def _day(value):
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def plausible(case, operation) -> bool:
     """Rules across fields that an OpenAPI document cannot state (the API answers 422 for them, tested in
-    test_input_limits.py): a period's end is not before its start."""
+    test_input_limits.py and tests/tallies/test_tally_api.py): a period's end is not before its start, a
+    period is at most MAX_DAYS long (its end is today, its start the operation's, when not given), a
+    comparison range is two real dates in order, and a grouping is not listed twice."""
     q = case.query or {}
     if isinstance(q.get("from"), str) and isinstance(q.get("to"), str) and q["to"] < q["from"]:
+        return False
+    start, end = _day(q.get("from")), _day(q.get("to"))
+    if "/operations/{operation_id}/" in case.path:
+        if (case.path_parameters or {}).get("operation_id") == operation.id:  # else 404 before the period
+            start = start or operation.starts_on
+            end = end or max(date.today(), start)
+    if start and end and not 0 <= (end - start).days <= MAX_DAYS:
+        return False
+    compare = q.get("compare")
+    if isinstance(compare, str) and "/" in compare:
+        first, _, last = compare.partition("/")
+        first, last = _day(first), _day(last)
+        if first is None or last is None or not 0 <= (last - first).days <= MAX_DAYS:
+            return False
+    group_by = q.get("group_by")
+    if isinstance(group_by, str) and len(set(group_by.split(","))) != len(group_by.split(",")):
         return False
     body = case.body if isinstance(case.body, dict) else {}
     starts, ends = body.get("starts_on"), body.get("ends_on")
@@ -80,15 +107,15 @@ def plausible(case) -> bool:
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 @pytest.mark.parametrize("label", LABELS)
-def test_api_conforms_to_its_schema(app, fresh_session, label, mode):
+def test_api_conforms_to_its_schema(app, fresh_session, operation, label, mode):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     SessionAuth.login = staticmethod(fresh_session)
     schema.auth(refresh_interval=None)(SessionAuth)
-    operation = schema.find_operation_by_label(label)
-    assert operation is not None, label
-    strategy = operation.as_strategy(generation_mode=mode)
+    api_operation = schema.find_operation_by_label(label)
+    assert api_operation is not None, label
+    strategy = api_operation.as_strategy(generation_mode=mode)
     if mode is GenerationMode.POSITIVE:
-        strategy = strategy.filter(plausible)
+        strategy = strategy.filter(lambda case: plausible(case, operation))
 
     @given(case=strategy)
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,

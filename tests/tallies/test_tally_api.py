@@ -130,14 +130,27 @@ def test_comparison_before_launch_counts_the_target_areas_from_any_operation(app
         "previous": 2, "current": 3, "change_percent": 50.0, "label": "up 50%"}
 
 
-@pytest.mark.parametrize("query,field", [
+BAD_QUERIES = [
     ("?group_by=kind,colour", "group_by"), ("?group_by=kind,kind", "group_by"), ("?compare=last-year", "compare"),
     ("?compare=2026-02-01/2026-01-01", "compare"), ("?compare=2026-02-30/2026-03-01", "compare"),
     ("?from=2026-13-01", "from"), ("?from=2026-03-01&to=2026-02-01", "to"), ("?officer=me", "officer"),
-])
-def test_bad_queries_are_422_naming_the_field(inspector_client, operation, query, field):
-    resp = inspector_client.get(f"/api/operations/{operation.id}/tally{query}")
-    assert resp.status_code == 422
+    # exactly the documented forms: no spaces, no empty groupings, no trailing newline, ASCII digits only
+    ("?group_by=kind,%20area", "group_by"), ("?group_by=", "group_by"), ("?group_by=kind,", "group_by"),
+    ("?compare=%20previous", "compare"), ("?compare=2026-01-01/2026-01-31%0A", "compare"),
+    ("?compare=%D9%A2026-01-01/2026-01-31", "compare"),
+    # too long, also when the end is today by default (was a 500: the earlier period fell before year 1)
+    ("?from=2026-01-01&to=2050-01-01", "to"), ("?from=0422-07-15", "from"), ("?from=0001-01-02&compare=previous", "from"),
+    ("?from=0001-01-02&to=0001-01-10&compare=previous", "compare"), ("?compare=2000-01-01/2026-01-01", "compare"),
+]
+
+
+# The tally CSV and the briefing read the same period and comparison (the briefing takes no group_by or officer).
+@pytest.mark.parametrize("view,query,field", [
+    (view, query, field) for view in ("tally", "tally.csv", "briefing") for query, field in BAD_QUERIES
+    if view != "briefing" or not query.startswith(("?group_by", "?officer"))])
+def test_bad_queries_are_422_naming_the_field(inspector_client, operation, query, field, view):
+    resp = inspector_client.get(f"/api/operations/{operation.id}/{view}{query}")
+    assert resp.status_code == 422, resp.get_data(as_text=True)[:300]
     body = resp.get_json()["error"]
     assert body["code"] == "validation_error" and field in body["fields"], body
 
