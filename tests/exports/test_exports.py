@@ -55,6 +55,46 @@ def test_records_csv_guards_user_text_and_keeps_numbers(officer_client, operatio
             assert not value.startswith(("=", "+", "@", "\t", "\r")), value
 
 
+def assert_no_cell_is_a_formula(rows):
+    for row in rows:
+        for value in row:
+            assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+            assert not value.startswith("-") or value.lstrip("-").replace(".", "", 1).isdigit(), value
+
+
+def test_tally_csv_guards_team_and_officer_names(app, login_as, inspector_client, operation):
+    """Team and display names are typed in by an administrator: they reach the tally CSV grouped by team
+    and officer, and must not run as formulas in the briefing's spreadsheet."""
+    from server.auth.models import Officer
+    from server.core.db import db
+    client = login_as("officer", team="=cmd|' /C calc'!A0")
+    with app.app_context():
+        db.session.get(Officer, client.officer.id).display_name = "@SUM(1+1)*cmd|' /C calc'!A0"
+        db.session.commit()
+    assert client.sync(records=[f.arrest(operation.id)]).get_json()["records"][0]["status"] == "created"
+    _, rows = read_csv(inspector_client.get(f"/api/operations/{operation.id}/tally.csv?group_by=team,officer,kind"))
+    assert rows[0] == ["team", "officer", "officer_name", "kind", "count"]
+    assert rows[1:] == [["'=cmd|' /C calc'!A0", client.officer.shoulder_number, "'@SUM(1+1)*cmd|' /C calc'!A0",
+                         "Arrest", "1"]]
+    assert_no_cell_is_a_formula(rows)
+
+
+def test_stop_search_csv_guards_the_operation_name(inspector_client, officer_client):
+    """The police.uk CSV carries one free-text value, the operation's name (typed in by an inspector)."""
+    resp = inspector_client.post("/api/operations", {
+        "name": "=HYPERLINK(\"http://x.test\",\"Revive\")", "slug": "formula", "local_policing_area": "West",
+        "target_areas": ["NN3"], "starts_on": "2026-01-01"})
+    assert resp.status_code == 201, resp.get_json()
+    op_id = resp.get_json()["id"]
+    search = f.stop_search(op_id, latitude=52.26, longitude=-0.837)
+    assert officer_client.sync(records=[search]).get_json()["records"][0]["status"] == "created"
+    _, rows = read_csv(inspector_client.get(f"/api/exports/stop-searches.csv?operation={op_id}"))
+    row = dict(zip(rows[0], rows[1]))
+    assert row["Policing operation"] == "'=HYPERLINK(\"http://x.test\",\"Revive\")"
+    assert row["Longitude"] == "-0.837"  # a number we wrote stays a number
+    assert_no_cell_is_a_formula(rows)
+
+
 # ---- records CSV ---------------------------------------------------------------------------------------
 
 def test_records_csv_is_scoped_by_role_and_hides_intelligence_text_from_the_uncleared(

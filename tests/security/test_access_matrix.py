@@ -3,11 +3,14 @@
 (own / same team / other team), for reads and writes, and the role-restricted
 field: intelligence_text reaches only its author and cleared roles that may see
 the record (sergeant of the team, inspector, analyst), never admin, never
-another officer.
+another officer; in the exports as well (the records CSV's intelligence_text
+column), and the police.uk stop-search CSV never names an officer.
 
 A new endpoint without a row in EXPECTED fails here: add its row."""
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 import uuid
@@ -19,6 +22,7 @@ from sqlalchemy import func, select
 from server.core.db import db
 from server.operations.models import Operation
 from server.records.models import AuditEntry, Record, Shift
+from server.records.reference import POLICE_UK_CSV_HEADER
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD, ApiClient
 from tests.security.conftest import SECRET_TEXT
@@ -54,6 +58,9 @@ def rel(own, same_team, other_team):
 
 
 ANON = 401
+EVERYONE = {**dict.fromkeys(ROLES, 200), "anonymous": ANON}
+# Tally CSV, police.uk CSV and the briefing (and its styles): sergeant (their team's), inspector, analyst, admin.
+EXPORTERS_ONLY = {"officer": 403, "sergeant": 200, "inspector": 200, "analyst": 200, "admin": 200, "anonymous": ANON}
 # (rule, method) -> role -> status, or role -> {relation: status}; None: the role has no such record.
 EXPECTED: dict[tuple[str, str], dict] = {
     ("/", "GET"): dict.fromkeys(ROLES, 200),
@@ -91,6 +98,20 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("/api/sync", "POST"): {"officer": 200, "sergeant": 200, "inspector": 200, "analyst": 403, "admin": 403,
                             "anonymous": ANON},
     ("/api/sync/changes", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    # Tallies (issue 3): everyone counts, each within their scope (officer own, sergeant team, others all);
+    # what each answer holds is checked in test_tallies_and_exports_hold_exactly_what_the_role_may_see.
+    ("/api/operations/<int:operation_id>/tally", "GET"): EVERYONE,
+    ("/api/shifts", "GET"): EVERYONE,
+    ("/api/shifts/<uuid:shift_id>/tally", "GET"): {  # own shift; a sergeant the team's; force-wide roles any
+        "officer": rel(200, 404, 404), "sergeant": rel(200, 200, 404), "inspector": rel(200, 200, 200),
+        "analyst": rel(None, 200, 200), "admin": rel(None, 200, 200), "anonymous": ANON},
+    # Exports: an officer only the CSV of their own records; intelligence text only for the author and
+    # cleared roles (never admin); the police.uk CSV has no officer identity.
+    ("/api/exports/records.csv", "GET"): EVERYONE,
+    ("/api/operations/<int:operation_id>/tally.csv", "GET"): EXPORTERS_ONLY,
+    ("/api/exports/stop-searches.csv", "GET"): EXPORTERS_ONLY,
+    ("/api/operations/<int:operation_id>/briefing", "GET"): EXPORTERS_ONLY,
+    ("/api/exports/briefing.css", "GET"): EXPORTERS_ONLY,
 }
 ERROR_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found"}
 
@@ -101,8 +122,10 @@ class World:
     operation_id: int
     clients: dict = field(default_factory=dict)
     officers: dict = field(default_factory=dict)
-    records: dict = field(default_factory=dict)  # author -> [record id]
+    records: dict = field(default_factory=dict)  # author -> [record id], their intelligence log first
     texts: dict = field(default_factory=dict)  # record id -> its intelligence text
+    shifts: dict = field(default_factory=dict)  # author -> their shift's id
+    searches: dict = field(default_factory=dict)  # author -> [stop search id]
 
     def client(self, role: str) -> ApiClient:
         if role == "anonymous":
@@ -118,6 +141,18 @@ class World:
         self.records.setdefault(author, []).append(rid)
         self.texts[rid] = text
         return rid
+
+    def log_shift_and_search(self, author: str) -> None:
+        """An open shift, and a stop search whose notes name the officer (which the police.uk CSV must not)."""
+        shift = f.shift(self.operation_id)
+        who = self.officers[author]
+        search = f.stop_search(self.operation_id, shift_id=shift["id"],
+                               notes=f"Searched by {who.shoulder_number} {who.display_name}")
+        body = self.clients[author].sync(shifts=[shift], records=[search]).get_json()
+        assert body["records"][0]["status"] == "created", body
+        self.shifts[author] = shift["id"]
+        self.records.setdefault(author, []).append(search["id"])
+        self.searches.setdefault(author, []).append(search["id"])
 
     def author_of(self, record_id: str) -> str:
         return next(a for a, ids in self.records.items() if record_id in ids)
@@ -159,6 +194,7 @@ def world(app, quick_officer, operation) -> World:
         w.clients[person], w.officers[person] = client, officer
     for person in LOGGERS:
         w.log_intel(person)
+        w.log_shift_and_search(person)
     return w
 
 
@@ -183,9 +219,9 @@ def record_version(app, record_id: str) -> int:
         return v
 
 
-def url_for(rule: str, world: World, record_id: str | None) -> str:
+def url_for(rule: str, world: World, record_id: str | None, author: str | None = None) -> str:
     values = {"<uuid:record_id>": record_id, "<int:operation_id>": str(world.operation_id),
-              "<path:path>": "records/new"}
+              "<uuid:shift_id>": world.shifts.get(author), "<path:path>": "records/new"}
     url = rule
     for placeholder, value in values.items():
         if placeholder in url:
@@ -248,10 +284,48 @@ def check_restricted_fields(world: World, actor: str, resp, where: str) -> None:
                 f"{where}: intelligence_text shown={('intelligence_text' in item)} to {actor} for {author}'s log"
 
 
+def about_one_thing(rule: str) -> bool:
+    """About one record or one shift: the answer depends on whose it is."""
+    return "<uuid:record_id>" in rule or "<uuid:shift_id>" in rule
+
+
+def csv_rows(resp) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
+
+
+def check_export(world: World, actor: str, resp, where: str) -> None:
+    """The role-restricted fields in the exports (the text itself is also looked for in every body by
+    check_restricted_fields): the records CSV has an intelligence_text cell filled exactly where the
+    viewer may read it, the column only for those who may read some; the police.uk CSV names no officer."""
+    if resp.mimetype != "text/csv":
+        return
+    rows = csv_rows(resp)
+    header, body = rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+    if tuple(header) == POLICE_UK_CSV_HEADER:
+        raw = resp.get_data(as_text=True)
+        for person, officer in world.officers.items():
+            for identity in (officer.shoulder_number, officer.display_name):
+                assert identity not in raw, f"{where}: the police.uk CSV names {person} ({identity!r})"
+        assert not {"officer", "officer_name", "team", "id"} & set(header), where
+        return
+    if "kind" not in header or "id" not in header:
+        return  # a tally: counts, no record content
+    intel = [r for r in body if r["kind"] == "intelligence_log"]
+    # The column: cleared roles, and officers (whose export is only their own entries); admin never.
+    assert ("intelligence_text" in header) == (role(actor) != "admin"), f"{where}: intelligence_text column"
+    for r in intel:
+        author = world.author_of(r["id"])
+        shown = bool(r.get("intelligence_text"))
+        assert shown == (actor != "anonymous" and cleared_for_text(actor, author)), \
+            f"{where}: intelligence_text shown={shown} to {actor} for {author}'s log"
+        if shown:
+            assert r["intelligence_text"] == world.texts[r["id"]], where
+
+
 def expectations(rule: str, method: str):
-    """(role, relation, status) triples; relation None when the endpoint is not about one record."""
+    """(role, relation, status) triples; relation None when the endpoint is not about one record or shift."""
     row = EXPECTED[(rule, method)]
-    about_a_record = "<uuid:record_id>" in rule
+    about_a_record = about_one_thing(rule)
     for r in ROLES:
         want = row[r]
         if not about_a_record:
@@ -283,12 +357,12 @@ def test_access(rule, method, world, app):
     writes = method != "GET"
     failures = []
     for actor, relation, want in expectations(rule, method):
-        record_id = None
+        record_id = author = None
         if relation is not None:
             author = AUTHOR[actor][relation]
             # A fresh record for each write, so one check never depends on another.
             record_id = world.log_intel(author) if writes else world.records[author][0]
-        url = url_for(rule, world, record_id)
+        url = url_for(rule, world, record_id, author)
         body = body_for(rule, method, world, actor, record_id)
         before = fingerprint(app) if writes else None
         client = world.client(actor)
@@ -304,6 +378,7 @@ def test_access(rule, method, world, app):
                 assert fingerprint(app) == before, f"{where}: a refused write changed something"
         if resp.status_code < 300:
             check_restricted_fields(world, actor, resp, where)
+            check_export(world, actor, resp, where)
         if rule == "/api/auth/logout" and resp.status_code == 200 and actor != "anonymous":
             assert client.get("/api/auth/me").status_code == 401
     assert not failures, "\n".join(failures)
@@ -339,3 +414,36 @@ def test_intelligence_text_after_review_and_void_still_follows_the_rule(world):
                   "admin"):
         resp = world.client(actor).get(f"/api/records/{rid}")
         check_restricted_fields(world, actor, resp, f"GET voided as {actor}")
+
+
+def _n(world: World, actor: str, ids_by_author: dict) -> int:
+    return sum(1 for author, ids in ids_by_author.items() for _ in ids if can_see(actor, author))
+
+
+@pytest.mark.parametrize("actor", [r for r in ROLES if r != "anonymous"])
+def test_tallies_and_exports_hold_exactly_what_the_role_may_see(actor, world):
+    """Officer: own; sergeant: team; inspector, analyst, admin: everything; in every count and export."""
+    client = world.client(actor)
+    op = world.operation_id
+    tally = client.get(f"/api/operations/{op}/tally").get_json()
+    assert tally["totals"]["all"] == len(world.visible(actor))
+    assert tally["totals"]["stop_search"] == _n(world, actor, world.searches)
+    shifts = {i["id"] for i in client.get("/api/shifts").get_json()["items"]}
+    assert shifts == {sid for author, sid in world.shifts.items() if can_see(actor, author)}
+    resp = client.get("/api/exports/records.csv")
+    assert resp.status_code == 200
+    assert {r[0] for r in csv_rows(resp)[1:]} == world.visible(actor)
+    check_export(world, actor, resp, f"records.csv as {actor}")
+    resp = client.get(f"/api/exports/stop-searches.csv?operation={op}")
+    if actor == "officer":
+        assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
+        return
+    assert resp.status_code == 200
+    assert len(csv_rows(resp)) - 1 == _n(world, actor, world.searches) > 0
+    check_export(world, actor, resp, f"stop-searches.csv as {actor}")
+    tally_csv = csv_rows(client.get(f"/api/operations/{op}/tally.csv?group_by=kind"))
+    assert sum(int(r[-1]) for r in tally_csv[1:]) == len(world.visible(actor))
+    html = client.get(f"/api/operations/{op}/briefing").get_data(as_text=True)
+    assert f"{tally['totals']['intelligence_log']} intelligence logs" in html
+    for text in world.texts.values():
+        assert text not in html  # the briefing counts; it never quotes a record
