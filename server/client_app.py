@@ -2,11 +2,24 @@
 from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory
+from werkzeug.routing import PathConverter
 
 from .core.security import public
 
 DIST = Path(__file__).resolve().parent.parent / "client" / "dist"
 bp = Blueprint("client", __name__)
+
+
+class ClientPathConverter(PathConverter):
+    """A path that is not under /api: the API's paths never match the PWA's catch-all, so an unknown
+    /api path is a 404 and a wrong method on an API path a 405 whose Allow header lists only the API's
+    own methods (not the catch-all's GET)."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
+# Registered before the rules below are added (the blueprint's deferred setup runs in order).
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("client_path", ClientPathConverter))
 
 PLACEHOLDER = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Beatbook</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"></head><body>
@@ -28,11 +41,9 @@ def index():
     return _index()
 
 
-@bp.route("/<path:path>")
+@bp.route("/<client_path:path>")
 @public
 def asset(path: str):
-    if path.startswith("api/"):
-        abort(404)
     target = DIST / path
     if DIST.exists() and target.is_file() and DIST in target.resolve().parents:
         resp = send_from_directory(DIST, path)

@@ -47,3 +47,24 @@ def test_security_headers_on_every_response(anon_client):
         assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
         assert h["X-Content-Type-Options"] == "nosniff"
         assert h["Referrer-Policy"] == "no-referrer"
+
+
+def test_api_paths_never_reach_the_app_catch_all(officer_client):
+    """The PWA's catch-all (GET only) answers for app paths, never for /api ones: an unknown API path is a
+    404 whatever the method, and a 405's Allow header lists the API's own methods only."""
+    csrf = {"X-CSRF-Token": officer_client.csrf}
+    for method in ("get", "post", "put", "patch", "delete"):
+        for path in ("/api/nothing-here", "/api", "/api/records/not-a-uuid/verify"):
+            resp = getattr(officer_client.http, method)(path, headers=csrf)
+            assert resp.status_code == 404 and resp.is_json, (method, path, resp.status_code)
+            assert resp.get_json()["error"]["code"] == "not_found"
+    resp = officer_client.http.put("/api/sync", headers=csrf)
+    assert resp.status_code == 405 and resp.is_json
+    assert set(resp.headers["Allow"].replace(" ", "").split(",")) == {"POST", "OPTIONS"}
+    resp = officer_client.http.post("/api/auth/me", headers=csrf)
+    assert resp.status_code == 405 and set(resp.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD",
+                                                                                                  "OPTIONS"}
+    # App paths (including ones that merely start with "api") are still the app's.
+    for path in ("/records/new", "/apiary", "/api-help/x"):
+        resp = officer_client.get(path)
+        assert resp.status_code == 200 and resp.mimetype == "text/html", path

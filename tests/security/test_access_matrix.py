@@ -64,7 +64,7 @@ EXPORTERS_ONLY = {"officer": 403, "sergeant": 200, "inspector": 200, "analyst": 
 # (rule, method) -> role -> status, or role -> {relation: status}; None: the role has no such record.
 EXPECTED: dict[tuple[str, str], dict] = {
     ("/", "GET"): dict.fromkeys(ROLES, 200),
-    ("/<path:path>", "GET"): dict.fromkeys(ROLES, 200),
+    ("/<client_path:path>", "GET"): dict.fromkeys(ROLES, 200),
     ("/api/openapi.json", "GET"): dict.fromkeys(ROLES, 200),
     ("/api/auth/login", "POST"): dict.fromkeys(ROLES, 200),
     ("/api/auth/logout", "POST"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
@@ -221,7 +221,7 @@ def record_version(app, record_id: str) -> int:
 
 def url_for(rule: str, world: World, record_id: str | None, author: str | None = None) -> str:
     values = {"<uuid:record_id>": record_id, "<int:operation_id>": str(world.operation_id),
-              "<uuid:shift_id>": world.shifts.get(author), "<path:path>": "records/new"}
+              "<uuid:shift_id>": world.shifts.get(author), "<client_path:path>": "records/new"}
     url = rule
     for placeholder, value in values.items():
         if placeholder in url:

@@ -23,7 +23,7 @@ def bodies_for_every_get(client, record_id, operation_id):
         if method != "GET":
             continue
         url = (rule.replace("<uuid:record_id>", record_id).replace("<int:operation_id>", str(operation_id))
-               .replace("<path:path>", "records/new"))
+               .replace("<client_path:path>", "records/new"))
         yield url, client.get(url).get_data(as_text=True)
 
 
