@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..auth.models import Officer
 from ..core.db import db
+from ..core.schemas import ident
 from ..core.security import (ADMIN, ALL_ROLES, ANALYST, CLEARED_FOR_INTELLIGENCE, INSPECTOR, OFFICER, SERGEANT,
                              can_read_intelligence_text, requires, scope_records)
 from ..core.timezone import local_today
@@ -48,12 +49,12 @@ CSV_DOC = "text/csv; charset=utf-8, with a byte-order mark; a header row, then o
 
 
 class RecordsExportQuerySchema(PeriodArgsSchema):
-    operation = fields.Integer(metadata={"description": "Operation id."})
+    operation = ident(metadata={"description": "Operation id."})
     kind = fields.String(validate=validate.OneOf(list(ref.KINDS)))
 
 
 class StopSearchExportQuerySchema(PeriodArgsSchema):
-    operation = fields.Integer(metadata={"description": "Operation id."})
+    operation = ident(metadata={"description": "Operation id."})
 
 
 class BriefingQuerySchema(PeriodArgsSchema):

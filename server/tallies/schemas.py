@@ -6,7 +6,7 @@ from datetime import date
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..core.schemas import StrictSchema
+from ..core.schemas import StrictSchema, ident
 from ..operations.schemas import OperationSchema
 from ..records.schemas import AnyRecord, OfficerRefSchema
 from .service import DIMENSIONS, Period
@@ -90,7 +90,7 @@ class TallyQuerySchema(PeriodArgsSchema):
     compare = CompareField(load_default=None, metadata={"type": "string", "pattern": COMPARE_PATTERN,
                                                         "description": "previous, or YYYY-MM-DD/YYYY-MM-DD"})
     team = fields.String(validate=validate.Length(min=1, max=64))
-    officer = fields.Integer(metadata={"description": "Officer id."})
+    officer = ident(metadata={"description": "Officer id."})
 
 
 class ChangeSchema(StrictSchema):
@@ -117,7 +117,7 @@ class TallySchema(StrictSchema):
 
 
 class ShiftQuerySchema(StrictSchema):
-    operation = fields.Integer(metadata={"description": "Operation id."})
+    operation = ident(metadata={"description": "Operation id."})
     team = fields.String(validate=validate.Length(min=1, max=64))
     date = fields.Date(metadata={"description": "Local day the shift started on."})
 

@@ -136,6 +136,10 @@ def test_records_csv_errors(inspector_client):
     assert resp.status_code == 422 and "to" in resp.get_json()["error"]["fields"]
     resp = inspector_client.get("/api/exports/records.csv?operation=99999")
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
+    for path in ("records.csv", "stop-searches.csv"):  # ids too big for the database's integer: 422, not 500
+        for bad in ("0", "30593882647674937344"):
+            resp = inspector_client.get(f"/api/exports/{path}?operation={bad}")
+            assert resp.status_code == 422 and "operation" in resp.get_json()["error"]["fields"]
 
 
 # ---- police.uk stop-search CSV ------------------------------------------------------------------------

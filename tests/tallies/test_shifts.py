@@ -103,8 +103,9 @@ def test_shift_tally_scoping(officer_client, colleague_client, other_sergeant_cl
 def test_shift_query_errors(sergeant_client):
     resp = sergeant_client.get("/api/shifts?date=yesterday")
     assert resp.status_code == 422 and "date" in resp.get_json()["error"]["fields"]
-    resp = sergeant_client.get("/api/shifts?operation=x")
-    assert resp.status_code == 422 and "operation" in resp.get_json()["error"]["fields"]
+    for bad in ("x", "0", "30593882647674937344"):  # the last was a 500: too big for the database's integer
+        resp = sergeant_client.get(f"/api/shifts?operation={bad}")
+        assert resp.status_code == 422 and "operation" in resp.get_json()["error"]["fields"]
     assert sergeant_client.get("/api/shifts/not-a-uuid/tally").status_code == 404
 
 

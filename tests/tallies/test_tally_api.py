@@ -134,6 +134,7 @@ BAD_QUERIES = [
     ("?group_by=kind,colour", "group_by"), ("?group_by=kind,kind", "group_by"), ("?compare=last-year", "compare"),
     ("?compare=2026-02-01/2026-01-01", "compare"), ("?compare=2026-02-30/2026-03-01", "compare"),
     ("?from=2026-13-01", "from"), ("?from=2026-03-01&to=2026-02-01", "to"), ("?officer=me", "officer"),
+    ("?officer=30593882647674937344", "officer"),  # too big for the database's integer (was a 500)
     # exactly the documented forms: no spaces, no empty groupings, no trailing newline, ASCII digits only
     ("?group_by=kind,%20area", "group_by"), ("?group_by=", "group_by"), ("?group_by=kind,", "group_by"),
     ("?compare=%20previous", "compare"), ("?compare=2026-01-01/2026-01-31%0A", "compare"),
