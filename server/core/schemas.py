@@ -1,15 +1,42 @@
 """Schema plumbing shared by every feature."""
 from __future__ import annotations
 
-from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+from collections.abc import Mapping
+
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
+
+NUL_MESSAGE = "Must not contain the NUL character (\\u0000)."
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class StrictSchema(Schema):
-    """Unknown fields are refused everywhere: a payload cannot smuggle, say, a source's name."""
+    """Unknown fields are refused everywhere: a payload cannot smuggle, say, a source's name.
+
+    No text holds a NUL character: PostgreSQL cannot store or even compare one (the driver fails,
+    which would be a 500), and SQLite must answer the same. Each schema checks its own values (and
+    lists of them); nested objects are checked by their own schema, so one bad record in a sync batch
+    is refused alone."""
 
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load
+    def _refuse_nul(self, data, **kwargs):
+        if isinstance(data, Mapping):
+            keys = data.keys()
+            bad = {key: [NUL_MESSAGE] for key in keys if _has_nul(key) or _has_nul(
+                data.getlist(key) if hasattr(data, "getlist") else data[key])}
+            if bad:
+                raise ValidationError(bad)
+        return data
 
 
 # Ids are 32-bit integer columns: a larger number can name nothing, and must not reach the

@@ -198,3 +198,20 @@ def test_null_and_non_object_items_are_rejected_one_by_one(officer_client, opera
     body = officer_client.post("/api/sync", {"device_id": "p", "records": [None, good, 7, []], "shifts": [None]}).get_json()
     assert [r["status"] for r in body["records"]] == ["rejected", "created", "rejected", "rejected"]
     assert body["shifts"][0]["status"] == "rejected"
+
+
+def test_nul_characters_are_refused_naming_the_field(officer_client, inspector_client, anon_client, operation):
+    """PostgreSQL cannot store or compare text holding NUL (the driver fails: it was a 500 there); every
+    database answers the same way: the field is named, and one bad record in a batch is refused alone."""
+    bad, good = f.arrest(operation.id, notes="before\u0000after"), f.arrest(operation.id)
+    listed = f.safeguarding_referral(operation.id, concern_categories=["child_criminal_exploitation\u0000"])
+    items = officer_client.sync(records=[bad, good, listed]).get_json()["records"]
+    assert [i["status"] for i in items] == ["rejected", "created", "rejected"]
+    assert "notes" in items[0]["errors"] and "concern_categories" in items[2]["errors"]
+    for path, field in ((f"/api/operations/{operation.id}/tally?team=a%00b", "team"), ("/api/shifts?team=%00", "team"),
+                        ("/api/records?area=NN3%00", "area"), ("/api/exports/records.csv?kind=arrest%00", "kind")):
+        assert_error(inspector_client.get(path), 422, "validation_error", field)
+    assert_error(anon_client.post("/api/auth/login", {"shoulder_number": "PC2201\u0000", "password": "x"}), 422,
+                 "validation_error", "shoulder_number")
+    assert_error(inspector_client.patch(f"/api/operations/{operation.id}", {"description": "\u0000"}), 422,
+                 "validation_error", "description")
