@@ -17,6 +17,7 @@ def init_api(app: Flask) -> Api:
     Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION = {loc: None for loc in
                                                               ("query", "json", "form", "headers", "cookies", "files", "path")}
     api = BeatbookApi(app, spec_kwargs={"info": {"description": "Beatbook: log and count policing-operation activity."}})
+    from .schemas import no_nul_pattern; api.ma_plugin.converter.add_attribute_function(no_nul_pattern)  # noqa: E702
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]})
     api.spec.components.security_scheme("csrf", {"type": "apiKey", "in": "header", "name": CSRF_HEADER})
     api.spec.options["security"] = [{"session": [], "csrf": []}]

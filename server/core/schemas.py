@@ -8,21 +8,40 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, pre_loa
 NUL_MESSAGE = "Must not contain the NUL character (\\u0000)."
 
 
+def _is_text(field) -> bool:
+    """A free-text field, or a list of them: what a database stores as text."""
+    if isinstance(field, fields.List):
+        field = field.inner
+    return isinstance(field, fields.String)
+
+
 def _has_nul(value) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, (list, tuple)):
-        return any(_has_nul(v) for v in value)
+        return any(isinstance(v, str) and "\x00" in v for v in value)
     return False
+
+
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def no_nul_pattern(self, field, ret, **kwargs) -> dict:
+    """apispec attribute function: the OpenAPI document states the NUL rule on every free-text string
+    (those without a pattern, an enum or a format of their own), so clients and schemathesis know it."""
+    if (isinstance(field, fields.String) and not field.dump_only
+            and not {"pattern", "enum", "format"} & set(ret)):
+        return {"pattern": NO_NUL_PATTERN}
+    return {}
 
 
 class StrictSchema(Schema):
     """Unknown fields are refused everywhere: a payload cannot smuggle, say, a source's name.
 
     No text holds a NUL character: PostgreSQL cannot store or even compare one (the driver fails,
-    which would be a 500), and SQLite must answer the same. Each schema checks its own values (and
-    lists of them); nested objects are checked by their own schema, so one bad record in a sync batch
-    is refused alone."""
+    which would be a 500), and SQLite must answer the same. Each schema checks its own text fields
+    (and lists of text); nested objects are checked by their own schema, and a sync batch's records
+    one by one, so one bad record in a batch is refused alone."""
 
     class Meta:
         unknown = RAISE
@@ -31,8 +50,8 @@ class StrictSchema(Schema):
     @pre_load
     def _refuse_nul(self, data, **kwargs):
         if isinstance(data, Mapping):
-            keys = data.keys()
-            bad = {key: [NUL_MESSAGE] for key in keys if _has_nul(key) or _has_nul(
+            text_keys = {field.data_key or name for name, field in self.load_fields.items() if _is_text(field)}
+            bad = {key: [NUL_MESSAGE] for key in data.keys() if key in text_keys and _has_nul(
                 data.getlist(key) if hasattr(data, "getlist") else data[key])}
             if bad:
                 raise ValidationError(bad)

@@ -208,6 +208,14 @@ def test_nul_characters_are_refused_naming_the_field(officer_client, inspector_c
     items = officer_client.sync(records=[bad, good, listed]).get_json()["records"]
     assert [i["status"] for i in items] == ["rejected", "created", "rejected"]
     assert "notes" in items[0]["errors"] and "concern_categories" in items[2]["errors"]
+    # Not a record at all, holding NUL: refused alone, the batch goes on.
+    items = officer_client.sync(records=[["x\u0000"], f.arrest(operation.id)]).get_json()["records"]
+    assert [i["status"] for i in items] == ["rejected", "created"]
+    # The rule is in the OpenAPI document, on free text (not on ids, dates or enums).
+    spec = anon_client.get("/api/openapi.json").get_json()
+    arrest = spec["components"]["schemas"]["Arrest"]["properties"]
+    assert arrest["notes"]["pattern"] == "^[^\\u0000]*$" and arrest["id"]["format"] == "uuid"
+    assert "pattern" not in arrest["id"] and "pattern" not in arrest["occurred_at"]
     for path, field in ((f"/api/operations/{operation.id}/tally?team=a%00b", "team"), ("/api/shifts?team=%00", "team"),
                         ("/api/records?area=NN3%00", "area"), ("/api/exports/records.csv?kind=arrest%00", "kind")):
         assert_error(inspector_client.get(path), 422, "validation_error", field)
