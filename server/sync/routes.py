@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ..core.db import db
 from ..core.errors import ApiError
 from ..core.security import LOGGERS, ALL_ROLES, requires
+from ..ops.metrics import record_sync_tally
 from ..records.models import AuditEntry
 from ..records.service import AnyKindRecord
 from .schemas import ChangesQuerySchema, ChangesSchema, SyncRequestSchema, SyncResponseSchema
@@ -27,6 +28,7 @@ def sync(batch):
                             "Send it in smaller batches.", code="batch_too_large",
                        fields={"records": [f"At most {limit} items per batch."]})
     result = apply_batch(current_user.id, batch["device_id"], batch["shifts"], batch["records"])
+    record_sync_tally(result["tally"])
     current_app.logger.info("sync officer=%s device=%s %s", current_user.id, batch["device_id"][:64],
                             " ".join(f"{k}={v}" for k, v in sorted(result["tally"].items())))
     return result

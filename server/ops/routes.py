@@ -1,0 +1,76 @@
+"""Probes for load balancers and orchestrators, and the metrics endpoint.
+
+    GET /healthz  200 {"status": "ok"}: the process answers (no database, no Redis).
+    GET /readyz   200 {"status": "ready", "checks": {...}} when PostgreSQL and Redis answer;
+                  503 {"error": {"code": "not_ready", "down": ["redis"], "checks": {...}}} otherwise.
+    GET /metrics  Prometheus text format; localhost or METRICS_TOKEN only (see metrics.py).
+
+Not in the OpenAPI document: they are for machines in front of the app, not for the PWA."""
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+
+from ..core.db import db
+from ..core.errors import error_response
+from ..core.security import public
+from .metrics import metrics_view
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ops", __name__)
+PROBE_TIMEOUT_SECONDS = 2.0
+
+
+@bp.route("/healthz", methods=["GET"])
+@public
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+def _redis_client():
+    client = current_app.extensions.get("beatbook_ops_redis")
+    if client is None:
+        client = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=PROBE_TIMEOUT_SECONDS,
+                                      socket_timeout=PROBE_TIMEOUT_SECONDS)
+        current_app.extensions["beatbook_ops_redis"] = client
+    return client
+
+
+def _check(name, probe) -> dict:
+    started = time.perf_counter()
+    try:
+        probe()
+    except Exception as exc:  # anything at all means "not ready"; the detail goes to the log only
+        log.warning("readiness check failed: %s %s", name, type(exc).__name__)
+        return {"status": "down", "error": type(exc).__name__}
+    return {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _check_database():
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+@bp.route("/readyz", methods=["GET"])
+@public
+def readyz():
+    checks = {"database": _check("database", _check_database)}
+    if current_app.config.get("REDIS_URL"):
+        checks["redis"] = _check("redis", lambda: _redis_client().ping())
+    else:  # development and tests without Redis; production refuses to start without it
+        checks["redis"] = {"status": "not_configured"}
+    down = [name for name, c in checks.items() if c["status"] == "down"]
+    if down:
+        return error_response(503, f"Not ready: {' and '.join(down)} unreachable.", "not_ready",
+                              headers={"Retry-After": "5"}, extra={"down": down, "checks": checks})
+    return jsonify({"status": "ready", "checks": checks})
+
+
+@bp.route("/metrics", methods=["GET"])
+@public  # guarded inside: localhost or the metrics token
+def metrics():
+    return metrics_view()
