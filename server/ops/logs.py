@@ -33,9 +33,9 @@ class RequestIdFilter(logging.Filter):
 
 
 def json_formatter() -> JsonFormatter:
-    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                         datefmt="%Y-%m-%dT%H:%M:%S%z")
+    # "time": ISO 8601 in UTC with microseconds, as in gunicorn's own lines (config/gunicorn.conf.py).
+    return JsonFormatter("%(levelname)s %(name)s %(message)s %(request_id)s", timestamp="time",
+                         rename_fields={"levelname": "level", "name": "logger"})
 
 
 def configure_logging(app: Flask) -> None:
@@ -57,6 +57,9 @@ def configure_logging(app: Flask) -> None:
             "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     root.addHandler(handler)
     root.setLevel(str(app.config.get("LOG_LEVEL") or "INFO").upper())
+    # Importing Flask-Migrate/Alembic logs plugin set-up at INFO in every worker; migrations
+    # themselves (flask migrate-safely) configure Alembic's logging from alembic.ini.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _start_request() -> None:
