@@ -117,6 +117,6 @@ def test_gunicorn_refuses_to_start_with_one_clear_line(tmp_path):
                PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     proc = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "server:create_app()"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode != 0
+    assert proc.returncode == 78  # EX_CONFIG: systemd does not restart it (RestartPreventExitStatus)
     assert "Beatbook configuration error: SECRET_KEY is required in production" in proc.stderr
     assert "Traceback" not in proc.stderr
