@@ -28,6 +28,8 @@ REQUESTS = Counter("beatbook_http_requests_total", "HTTP requests answered, by e
 LATENCY = Histogram("beatbook_http_request_duration_seconds", "Time to answer a request, by endpoint.",
                     ["method", "endpoint"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+# prometheus_client decides at import whether samples go to files; so do we.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 SYNC_ITEMS = Counter("beatbook_sync_items_total",
                      "Records received through POST /api/sync, by result (created, unchanged, updated, conflict, rejected).", ["result"])
 
@@ -54,7 +56,7 @@ def init_metrics(app: Flask) -> None:
 
 
 def registry():
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if MULTIPROCESS:
         reg = CollectorRegistry()
         multiprocess.MultiProcessCollector(reg)
         return reg

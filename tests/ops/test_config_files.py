@@ -44,7 +44,7 @@ def test_gunicorn_config_reads_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("BEATBOOK_ENV", "production")
     monkeypatch.delenv("GUNICORN_ACCESSLOG", raising=False)
     monkeypatch.delenv("LOG_FORMAT", raising=False)
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # (setenv, not delenv: undone even if it was unset)
     conf = runpy.run_path(str(CONFIG / "gunicorn.conf.py"))
     assert conf["workers"] == 7
     assert conf["accesslog"] is None  # the app logs requests itself
