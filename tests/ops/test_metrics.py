@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -85,25 +86,30 @@ def test_metrics_with_the_token_from_anywhere(make_app):
 
 
 def test_gunicorn_workers_add_up_in_multiprocess_mode(app, database_url, tmp_path):
-    """Three workers, sixty concurrent requests: whichever worker answers /metrics reports all sixty."""
+    """Three workers, requests spread over them: whichever worker answers /metrics reports them all."""
     proc, base = start_gunicorn(database_url, workers=3, extra_env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
     try:
         def hit(_):
             requests.get(base + "/healthz", headers={"Connection": "close"}).raise_for_status()
 
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            list(pool.map(hit, range(60)))
+        def writers():  # the workers that have recorded samples (one file per process)
+            return {m.group(1) for p in tmp_path.iterdir() if (m := re.match(r"counter_(\d+)\.db$", p.name))}
+
+        sent, deadline = 0, time.monotonic() + 60
+        # Workers still booting on a busy machine answer nothing: keep going until two have answered.
+        while len(writers()) < 2 or sent < 60:
+            assert time.monotonic() < deadline, writers()
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                list(pool.map(hit, range(20)))
+            sent += 20
         totals = []
-        for _ in range(3):
+        for _ in range(4):
             text = requests.get(base + "/metrics", headers={"Connection": "close"}).text
             m = re.search(r'^beatbook_http_requests_total\{endpoint="ops.healthz",method="GET",status="200"\} (\S+)$',
                           text, re.M)
             assert m, text[:2000]
             totals.append(float(m.group(1)))
-        assert totals == [60.0, 60.0, 60.0]
-        files = [p.name for p in tmp_path.iterdir()]
-        pids = {re.search(r"_(\d+)\.db$", n).group(1) for n in files if n.startswith("counter_")}
-        assert len(pids) >= 2, files  # really more than one process wrote samples
+        assert totals == [float(sent)] * 4
     finally:
         proc.terminate()
         try:
