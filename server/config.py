@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -22,8 +23,11 @@ ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FORCE_TIMEZONE", "SYNC_M
             "ALLOWED_ORIGINS", "TRUSTED_PROXIES", "METRICS_TOKEN", "LOG_FORMAT", "LOG_LEVEL")
 
 
-class ConfigError(RuntimeError):
-    pass
+class ConfigError(click.ClickException, RuntimeError):
+    """A setting is missing or wrong. On the command line (`flask ...`, systemd's ExecStartPre)
+    it prints one line, "Error: <message>", and exits 78 (EX_CONFIG), which the systemd unit
+    does not restart."""
+    exit_code = 78
 
 
 def _coerce(current, value: str, key: str = "setting"):

@@ -120,3 +120,14 @@ def test_gunicorn_refuses_to_start_with_one_clear_line(tmp_path):
     assert proc.returncode == 78  # EX_CONFIG: systemd does not restart it (RestartPreventExitStatus)
     assert "Beatbook configuration error: SECRET_KEY is required in production" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_flask_commands_refuse_a_bad_setting_with_one_line_and_exit_78():
+    """systemd's ExecStartPre (flask migrate-safely) fails the same clear way."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env.update(GOOD, FORCE_TIMEZONE="Europe/Lundon")
+    proc = subprocess.run([sys.executable, "-m", "flask", "--app", "server", "migrate-safely"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 78
+    assert "Error: FORCE_TIMEZONE must be an IANA time zone such as Europe/London, not 'Europe/Lundon'." in proc.stderr
+    assert "Traceback" not in proc.stderr
