@@ -68,6 +68,9 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         raise ConfigError("Production runs on PostgreSQL; DATABASE_URL points at SQLite.")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        # An unreachable database host fails a request (and /readyz) in seconds, not minutes.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {}).setdefault("connect_timeout", 10)
 
     if not app.config.get("SECRET_KEY"):
         if env == "production":

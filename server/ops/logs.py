@@ -73,7 +73,11 @@ def current_user_id():
     user = g.get("_login_user")
     if user is not None and getattr(user, "is_authenticated", False):
         return getattr(user, "id", None)
-    return None
+    return g.get("logged_out_user_id")  # the logout request is still the officer's
+
+
+def _remember_logout(sender, user, **extra) -> None:
+    g.logged_out_user_id = getattr(user, "id", None)
 
 
 def _log_request(response):
@@ -101,5 +105,7 @@ def _log_request(response):
 
 
 def init_request_logging(app: Flask) -> None:
+    from flask_login import user_logged_out
+    user_logged_out.connect(_remember_logout, app)
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_log_request)

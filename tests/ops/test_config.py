@@ -52,6 +52,7 @@ def test_a_complete_production_environment_starts(prod_env):
     assert app.config["TRUSTED_PROXIES"] == 1
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["LOG_FORMAT"] == "json"
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 10}
     # The production log handler writes JSON lines.
     handler = [h for h in logging.getLogger().handlers if getattr(h, "_beatbook_handler", False)][0]
     record = logging.LogRecord("beatbook.test", logging.INFO, __file__, 1, "hello %s", ("world",), None)

@@ -137,3 +137,11 @@ def test_probes_are_logged_at_debug_only(anon_client, caplog):
     caplog.set_level(logging.DEBUG, logger="beatbook.request")
     anon_client.get("/healthz")
     assert [r.path for r in caplog.records if r.name == "beatbook.request"] == ["/healthz"]
+
+
+def test_the_logout_request_is_still_attributed_to_the_officer(officer_client, request_logs):
+    assert officer_client.post("/api/auth/logout").status_code == 200
+    line = request_logs()[-1]
+    assert (line["path"], line["status"], line["user_id"]) == ("/api/auth/logout", 200, officer_client.officer.id)
+    officer_client.get("/api/auth/me")
+    assert request_logs()[-1]["user_id"] is None
