@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 
 import pytest
+
+from sqlalchemy import create_engine, text
 
 from server import create_app
 from server.core.db import db
@@ -52,3 +55,20 @@ def restore_logging():
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture
+def fresh_database(database_url, tmp_path):
+    """An empty database of the kind under test: a new SQLite file, or a new PostgreSQL schema."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    schema = f"migrate_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in database_url else "?"
+    yield f"{database_url}{sep}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()

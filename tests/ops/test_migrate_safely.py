@@ -7,10 +7,8 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from server.config import ENV_KEYS
@@ -19,23 +17,6 @@ from tests.conftest import ROOT
 
 HEAD = "0001"  # the newest file in server/migrations/versions
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
-
-
-@pytest.fixture
-def fresh_database(database_url, tmp_path):
-    """An empty database of the kind under test: a new SQLite file, or a new PostgreSQL schema."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    schema = f"migrate_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in database_url else "?"
-    yield f"{database_url}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
 
 
 def start_migration(url: str) -> subprocess.Popen:

@@ -27,8 +27,34 @@ def test_readyz_is_ready_when_database_and_redis_answer(make_app, redis_url):
 def test_readyz_without_redis_configured_checks_the_database_only(anon_client):
     resp = anon_client.get("/readyz")
     assert resp.status_code == 200
-    assert resp.get_json()["checks"] == {"database": {"status": "ok", "ms": resp.get_json()["checks"]["database"]["ms"]},
-                                         "redis": {"status": "not_configured"}}
+    checks = resp.get_json()["checks"]
+    assert checks == {"database": {"status": "ok", "ms": checks["database"]["ms"], "revision": "0001"},
+                      "redis": {"status": "not_configured"}}
+
+
+def test_readyz_is_not_ready_on_a_database_that_was_never_migrated(make_app, fresh_database):
+    resp = make_app(DATABASE_URL=fresh_database).test_client().get("/readyz")
+    assert resp.status_code == 503
+    err = resp.get_json()["error"]
+    assert err["down"] == ["database"]
+    assert err["checks"]["database"] == {"status": "down", "error": "schema_not_migrated", "revision": None}
+
+
+def test_readyz_after_another_server_ran_a_newer_migration_stays_ready(app, make_app):
+    """Rolling deploy: the database is at a revision this release does not know (newer)."""
+    from sqlalchemy import text
+    from server.core.db import db
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        resp = make_app().test_client().get("/readyz")
+        assert resp.status_code == 200
+        assert resp.get_json()["checks"]["database"]["revision"] == "9999"
+    finally:
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
 
 
 def test_readyz_names_redis_when_redis_is_down(make_app):
