@@ -15,6 +15,7 @@ import time
 import redis
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ..core.db import db
 from ..core.errors import error_response
@@ -78,7 +79,7 @@ def _check_database(details: dict):
         conn.execute(text("SELECT 1"))
         try:
             current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except Exception:
+        except (ProgrammingError, OperationalError):  # no alembic_version table: never migrated
             conn.rollback()
             current = None
     head, known = _known_revisions()
@@ -98,7 +99,9 @@ def readyz():
         checks["redis"] = {"status": "not_configured"}
     down = [name for name, c in checks.items() if c["status"] == "down"]
     if down:
-        return error_response(503, f"Not ready: {' and '.join(down)} unreachable.", "not_ready",
+        reasons = [f"{name} schema not migrated" if checks[name].get("error") == "schema_not_migrated"
+                   else f"{name} unreachable" for name in down]
+        return error_response(503, f"Not ready: {' and '.join(reasons)}.", "not_ready",
                               headers={"Retry-After": "5"}, extra={"down": down, "checks": checks})
     return jsonify({"status": "ready", "checks": checks})
 

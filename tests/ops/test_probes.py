@@ -38,6 +38,7 @@ def test_readyz_is_not_ready_on_a_database_that_was_never_migrated(make_app, fre
     err = resp.get_json()["error"]
     assert err["down"] == ["database"]
     assert err["checks"]["database"] == {"status": "down", "error": "schema_not_migrated", "revision": None}
+    assert err["message"] == "Not ready: database schema not migrated."
 
 
 def test_readyz_after_another_server_ran_a_newer_migration_stays_ready(app, make_app):
