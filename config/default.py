@@ -35,9 +35,7 @@ OPENAPI_JSON_PATH = "openapi.json"
 # The public origin(s) officers open, comma-separated; required in production.
 # State-changing requests whose Origin header is not one of them are refused.
 ALLOWED_ORIGINS = ""
-# How many reverse proxies (nginx) sit in front of gunicorn; their X-Forwarded-*
-# headers are trusted (werkzeug ProxyFix) only when this is 1 or more.
-TRUSTED_PROXIES = 0
+# TRUSTED_PROXY_COUNT (with the hardening settings): 1 behind one nginx.
 # /metrics: served to localhost, or to anyone sending "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_TOKEN = None
 # Logs: "json" (one object per line) or "text".

@@ -20,7 +20,7 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
 max_requests_jitter = max_requests // 10
 # Phones upload batches; cap header sizes, the app caps bodies.
 limit_request_line = 8190
-# nginx on the same host sets X-Forwarded-Proto; the app's ProxyFix (TRUSTED_PROXIES) does the rest.
+# nginx on the same host sets X-Forwarded-Proto; the app's ProxyFix (TRUSTED_PROXY_COUNT) does the rest.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # The app writes one JSON line per request itself (server/ops/logs.py: request id, user id,

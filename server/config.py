@@ -18,9 +18,7 @@ ENVIRONMENTS = ("development", "testing", "production")
 # Read from the environment when set; ints and bools are converted.
 ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FORCE_TIMEZONE", "SYNC_MAX_ITEMS",
             "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_MINUTES", "SESSION_COOKIE_SECURE",
-            "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS", "MAX_CONTENT_LENGTH",
-            # Production (issue 7): see validate_production_settings below and README "Production".
-            "ALLOWED_ORIGINS", "TRUSTED_PROXIES", "METRICS_TOKEN", "LOG_FORMAT", "LOG_LEVEL")
+            "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS", "MAX_CONTENT_LENGTH")
 
 
 class ConfigError(click.ClickException, RuntimeError):
@@ -39,6 +37,10 @@ def _coerce(current, value: str, key: str = "setting"):
         except ValueError:
             raise ConfigError(f"{key} must be a whole number, not {value!r}.") from None
     return value
+
+
+# Production (issue 7): see validate_production_settings below and README "Production".
+ENV_KEYS += ("ALLOWED_ORIGINS", "TRUSTED_PROXY_COUNT", "METRICS_TOKEN", "LOG_FORMAT", "LOG_LEVEL")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:
@@ -68,9 +70,6 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         raise ConfigError("Production runs on PostgreSQL; DATABASE_URL points at SQLite.")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    if url.startswith("postgresql") and "connect_timeout" not in url:
-        # An unreachable database host fails a request (and /readyz) in seconds, not minutes.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {}).setdefault("connect_timeout", 10)
 
     if not app.config.get("SECRET_KEY"):
         if env == "production":
@@ -178,15 +177,21 @@ def validate_production_settings(config, env: str) -> None:
             raise ConfigError("SESSION_COOKIE_SECURE cannot be turned off in production.")
     config["ALLOWED_ORIGINS"] = origins
 
-    proxies = config.get("TRUSTED_PROXIES") or 0
+    proxies = config.get("TRUSTED_PROXY_COUNT") or 0
     try:
         proxies = int(proxies)
         if not 0 <= proxies <= 5:
             raise ValueError
     except (TypeError, ValueError):
-        raise ConfigError(f"TRUSTED_PROXIES is the number of reverse proxies in front of the app "
-                          f"(0 to 5; 1 behind one nginx), not {config.get('TRUSTED_PROXIES')!r}.") from None
-    config["TRUSTED_PROXIES"] = proxies
+        raise ConfigError(f"TRUSTED_PROXY_COUNT is the number of reverse proxies in front of the app "
+                          f"(0 to 5; 1 behind one nginx), not {config.get('TRUSTED_PROXY_COUNT')!r}.") from None
+    config["TRUSTED_PROXY_COUNT"] = proxies
+
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        # An unreachable database host fails a request (and /readyz) in seconds, not minutes.
+        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
 
     log_format = str(config.get("LOG_FORMAT") or "").lower()
     if log_format not in LOG_FORMATS:

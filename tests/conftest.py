@@ -229,7 +229,7 @@ def start_gunicorn(database_url: str, workers: int = 2, extra_env: dict | None =
         try:
             requests.get(base + "/api/openapi.json", timeout=1)
             return proc, base
-        except (requests.ConnectionError, requests.Timeout):  # Timeout: a worker still booting on a busy machine
+        except (requests.ConnectionError, requests.Timeout):  # still booting (a busy machine)
             if proc.poll() is not None:
                 raise RuntimeError(proc.stdout.read().decode())
             time.sleep(0.2)

@@ -10,11 +10,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def init_ops(app: Flask) -> None:
-    n = app.config.get("TRUSTED_PROXIES") or 0
-    if n:
+    n = app.config.get("TRUSTED_PROXY_COUNT") or 0
+    if n and not isinstance(app.wsgi_app, ProxyFix):  # (init_security may have applied it already)
         # Behind nginx: the client's address and scheme come from X-Forwarded-*, trusting
-        # exactly n hops (nginx overwrites or appends each header; see config/nginx/).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
+        # exactly n hops (nginx appends to X-Forwarded-For and sets -Proto; see config/nginx/).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
     from .logs import init_request_logging
     from .metrics import init_metrics

@@ -72,5 +72,5 @@ def test_systemd_unit_migrates_safely_before_starting_and_does_not_loop_on_bad_c
 
 def test_example_environment_names_every_required_setting():
     example = (CONFIG / "beatbook.env.example").read_text()
-    for key in ("DATABASE_URL=", "REDIS_URL=", "SECRET_KEY=", "ALLOWED_ORIGINS=", "FORCE_TIMEZONE=", "TRUSTED_PROXIES="):
+    for key in ("DATABASE_URL=", "REDIS_URL=", "SECRET_KEY=", "ALLOWED_ORIGINS=", "FORCE_TIMEZONE=", "TRUSTED_PROXY_COUNT="):
         assert re.search(rf"^{key}", example, re.M), key

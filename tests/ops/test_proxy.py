@@ -1,4 +1,4 @@
-"""Behind nginx: X-Forwarded-* trusted only with TRUSTED_PROXIES; the Origin check."""
+"""Behind nginx: X-Forwarded-* trusted only with TRUSTED_PROXY_COUNT; the Origin check."""
 from __future__ import annotations
 
 import logging
@@ -14,7 +14,7 @@ def _remote_addr(caplog):
 
 def test_with_a_trusted_proxy_the_client_address_and_https_come_from_nginx(make_app, caplog):
     caplog.set_level(logging.INFO, logger="beatbook.request")
-    client = make_app(TRUSTED_PROXIES=1).test_client()
+    client = make_app(TRUSTED_PROXY_COUNT=1).test_client()
     resp = client.get("/api/auth/me", headers=FORWARDED)
     assert resp.status_code == 401
     assert _remote_addr(caplog) == "203.0.113.7"
@@ -33,7 +33,7 @@ def test_without_trusted_proxies_forwarded_headers_are_ignored(make_app, caplog)
 
 
 def test_metrics_through_a_trusted_proxy_are_not_local(make_app):
-    client = make_app(TRUSTED_PROXIES=1).test_client()
+    client = make_app(TRUSTED_PROXY_COUNT=1).test_client()
     assert client.get("/metrics", headers=FORWARDED).status_code == 403
     assert client.get("/metrics").status_code == 200
 
