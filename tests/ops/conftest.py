@@ -16,6 +16,16 @@ from server.core.db import db
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
+def migration_head() -> str:
+    """The newest revision in server/migrations/versions (read from the files, as Alembic does)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from server import MIGRATIONS_DIR
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 @pytest.fixture
 def redis_url():
     """The Redis the suite may use (CI: REDIS_URL_FOR_TESTS). A test that needs it fails, never skips."""

@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, inspect, text
 from server.config import ENV_KEYS
 from server.ops.migrate import ADVISORY_LOCK_KEY
 from tests.conftest import ROOT
+from tests.ops.conftest import migration_head
 
-HEAD = "0001"  # the newest file in server/migrations/versions
+HEAD = migration_head()  # the newest file in server/migrations/versions
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
@@ -51,8 +52,8 @@ def schema_state(url: str):
 def test_servers_starting_together_migrate_a_fresh_database_once(fresh_database):
     procs = [start_migration(fresh_database) for _ in range(4)]
     outs = finish(procs)
-    assert sum("upgraded to 0001" in o for o in outs) == 1, outs
-    assert sum("already at 0001; nothing to do" in o for o in outs) == 3, outs
+    assert sum(f"upgraded to {HEAD}" in o for o in outs) == 1, outs
+    assert sum(f"already at {HEAD}; nothing to do" in o for o in outs) == 3, outs
     tables, versions = schema_state(fresh_database)
     assert versions == [HEAD]
     assert {"officers", "records", "shifts", "operations", "audit_entries"} <= tables
@@ -104,8 +105,8 @@ def test_every_server_waits_for_the_lock_before_touching_the_schema(fresh_databa
         tables, versions = schema_state(fresh_database)
         assert "alembic_version" not in tables and versions == []
     outs = finish(procs)
-    assert sum("upgraded to 0001" in o for o in outs) == 1, outs
-    assert sum("already at 0001" in o for o in outs) == 2, outs
+    assert sum(f"upgraded to {HEAD}" in o for o in outs) == 1, outs
+    assert sum(f"already at {HEAD}" in o for o in outs) == 2, outs
     assert schema_state(fresh_database)[1] == [HEAD]
 
 

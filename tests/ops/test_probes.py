@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tests.conftest import free_port
+from tests.ops.conftest import migration_head
 
 
 def _closed_port_postgres() -> str:
@@ -28,7 +29,7 @@ def test_readyz_without_redis_configured_checks_the_database_only(anon_client):
     resp = anon_client.get("/readyz")
     assert resp.status_code == 200
     checks = resp.get_json()["checks"]
-    assert checks == {"database": {"status": "ok", "ms": checks["database"]["ms"], "revision": "0001"},
+    assert checks == {"database": {"status": "ok", "ms": checks["database"]["ms"], "revision": migration_head()},
                       "redis": {"status": "not_configured"}}
 
 
@@ -47,6 +48,7 @@ def test_readyz_after_another_server_ran_a_newer_migration_stays_ready(app, make
     from server.core.db import db
     with app.app_context():
         with db.engine.begin() as conn:
+            head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     try:
         resp = make_app().test_client().get("/readyz")
@@ -55,7 +57,7 @@ def test_readyz_after_another_server_ran_a_newer_migration_stays_ready(app, make
     finally:
         with app.app_context():
             with db.engine.begin() as conn:
-                conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+                conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
 
 
 def test_readyz_names_redis_when_redis_is_down(make_app):
