@@ -60,8 +60,9 @@ if (os.environ.get("LOG_FORMAT") or ("json" if _env == "production" else "text")
 # Prometheus: every worker writes its samples to files here and /metrics adds them up.
 # It must be set before a worker imports prometheus_client, so it is decided here, in the
 # master; systemd sets it to /run/beatbook/prometheus (RuntimeDirectory=).
+_own_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="beatbook-prometheus-")
+    _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="beatbook-prometheus-")
 
 
 def on_starting(server):
@@ -83,3 +84,9 @@ def on_starting(server):
 def child_exit(server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_metrics_dir:  # the temporary directory made above, not one the environment named
+        import shutil
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
