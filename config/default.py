@@ -10,6 +10,8 @@ FORCE_TIMEZONE = "Europe/London"
 # A sync batch: at most this many shifts + records; and a cap on any request body.
 SYNC_MAX_ITEMS = 500
 MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+# The change feed's cursor stays behind entries younger than this (see sync/routes.py).
+CHANGES_SETTLE_SECONDS = 10
 
 # Sessions suited to a shift: idle for up to 4 hours (a long job with no
 # signal), never longer than 12 hours from login.
@@ -23,6 +25,11 @@ SESSION_COOKIE_SECURE = True
 # Login throttling (per account and per address).
 LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
 LOGIN_LIMIT_PER_ADDRESS = "300 per hour"
+
+# Behind a reverse proxy (TLS terminator): how many proxies to trust for
+# X-Forwarded-For / X-Forwarded-Proto, so the per-address limit and HSTS see
+# the phone's address and https. 0 = served directly.
+TRUSTED_PROXY_COUNT = 0
 
 # OpenAPI document, generated from the marshmallow schemas.
 API_TITLE = "Beatbook API"
