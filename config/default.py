@@ -42,7 +42,6 @@ OPENAPI_JSON_PATH = "openapi.json"
 # The public origin(s) officers open, comma-separated; required in production.
 # State-changing requests whose Origin header is not one of them are refused.
 ALLOWED_ORIGINS = ""
-# TRUSTED_PROXY_COUNT (with the hardening settings): 1 behind one nginx.
 # /metrics: served to localhost, or to anyone sending "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_TOKEN = None
 # Logs: "json" (one object per line) or "text".

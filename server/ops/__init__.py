@@ -1,21 +1,15 @@
 """Running Beatbook in production (issue 7): health and readiness probes, one JSON
-log line per request with a request id, Prometheus metrics, the trusted-proxy
-fix-up, the Origin check and `flask migrate-safely`.
+log line per request with a request id, Prometheus metrics, the Origin check and
+`flask migrate-safely`. (Behind nginx, TRUSTED_PROXY_COUNT=1 makes init_security apply
+werkzeug's ProxyFix; tests/ops/test_proxy.py checks what that means for logs and metrics.)
 
 Everything is wired by `init_ops(app)`, called once from create_app."""
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def init_ops(app: Flask) -> None:
-    n = app.config.get("TRUSTED_PROXY_COUNT") or 0
-    if n and not isinstance(app.wsgi_app, ProxyFix):  # (init_security may have applied it already)
-        # Behind nginx: the client's address and scheme come from X-Forwarded-*, trusting
-        # exactly n hops (nginx appends to X-Forwarded-For and sets -Proto; see config/nginx/).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
-
     from .logs import init_request_logging
     from .metrics import init_metrics
     from .origins import check_origin

@@ -81,7 +81,7 @@ REFUSALS = [
     ({"ALLOWED_ORIGINS": "https://beatbook.example.police.uk/app"}, "is not an origin"),
     ({"ALLOWED_ORIGINS": "https://beatbook.example.police.uk:44x3"}, "has a port that is not a number"),
     ({"ALLOWED_ORIGINS": "http://beatbook.example.police.uk"}, "ALLOWED_ORIGINS must be https:// in production"),
-    ({"TRUSTED_PROXY_COUNT": "two"}, "TRUSTED_PROXY_COUNT"),  # "must be a whole number" once hard's int default lands
+    ({"TRUSTED_PROXY_COUNT": "two"}, "TRUSTED_PROXY_COUNT must be a whole number"),
     ({"TRUSTED_PROXY_COUNT": "9"}, "TRUSTED_PROXY_COUNT is the number of reverse proxies"),
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, text"),
     ({"METRICS_TOKEN": "1234"}, "METRICS_TOKEN is too short"),
