@@ -168,10 +168,10 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited; see {self.log_path}")
             try:
-                if requests.get(self.base + HELLO_PATH, timeout=2).status_code == 200:
+                if requests.get(self.base + HELLO_PATH, timeout=10).status_code == 200:
                     time.sleep(1.0)  # let every worker finish booting
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.2)
         self.__exit__()
