@@ -1,4 +1,4 @@
-from flask import current_app
+from flask import current_app, jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -7,6 +7,7 @@ from ..core.db import db
 from ..core.errors import ApiError
 from ..core.security import LOGGERS, ALL_ROLES, requires
 from ..records.models import AuditEntry
+from ..records.schemas import dump_record
 from ..records.service import AnyKindRecord
 from .schemas import ChangesQuerySchema, ChangesSchema, SyncRequestSchema, SyncResponseSchema
 from .service import apply_batch
@@ -29,7 +30,13 @@ def sync(batch):
     result = apply_batch(current_user.id, batch["device_id"], batch["shifts"], batch["records"])
     current_app.logger.info("sync officer=%s device=%s %s", current_user.id, batch["device_id"][:64],
                             " ".join(f"{k}={v}" for k, v in sorted(result["tally"].items())))
-    return result
+    # The results are plain JSON data already: answer them as they are rather than dumping
+    # 500 items through SyncResponseSchema (which still documents them). Only a conflict's
+    # server copy needs dumping, by dump_record like everywhere else.
+    for item in result["records"]:
+        if item.get("record") is not None:
+            item["record"] = dump_record(item["record"])
+    return jsonify(shifts=result["shifts"], records=result["records"])
 
 
 @blp.route("/changes", methods=["GET"])
