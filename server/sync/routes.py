@@ -27,8 +27,9 @@ def sync(batch):
         raise ApiError(413, f"A batch holds at most {limit} shifts and records together; this one has {count}. "
                             "Send it in smaller batches.", code="batch_too_large",
                        fields={"records": [f"At most {limit} items per batch."]})
-    result = apply_batch(current_user.id, batch["device_id"], batch["shifts"], batch["records"])
-    current_app.logger.info("sync officer=%s device=%s %s", current_user.id, batch["device_id"][:64],
+    officer_id = current_user.id  # read before the commit expires the session's objects (a query)
+    result = apply_batch(officer_id, batch["device_id"], batch["shifts"], batch["records"])
+    current_app.logger.info("sync officer=%s device=%s %s", officer_id, batch["device_id"][:64],
                             " ".join(f"{k}={v}" for k, v in sorted(result["tally"].items())))
     # The results are plain JSON data already: answer them as they are rather than dumping
     # 500 items through SyncResponseSchema (which still documents them). Only a conflict's
