@@ -102,6 +102,9 @@ def prepare_database(backend: Backend) -> None:
         analyst = Officer(shoulder_number="BENCH2", display_name="Bench Analyst", role="analyst", team=None)
         analyst.set_password(PASSWORD)
         db.session.add(analyst)
+        sergeant = Officer(shoulder_number="BENCH3", display_name="Bench Sergeant", role="sergeant", team=TEAMS[0])
+        sergeant.set_password(PASSWORD)
+        db.session.add(sergeant)
         others = []
         for i in range(20):
             o = Officer(shoulder_number=f"BX{100 + i}", display_name=f"Bench {i}", role="officer",

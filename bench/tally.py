@@ -82,7 +82,7 @@ def pct(values: list[float], p: float) -> float:
     return s[k]
 
 
-def measure(backend, server, session, iterations: int) -> dict:
+def measure(backend, server, session, iterations: int, sergeant=None) -> dict:
     ids = backend.ids
     op, start, today = ids["tally_op"], ids["tally_starts_on"], date.today()
     url = f"{server.base}/api/operations/{op}/tally"
@@ -100,6 +100,8 @@ def measure(backend, server, session, iterations: int) -> dict:
     times: dict[str, list[float]] = {k: [] for k in queries}
     if endpoint:
         times["endpoint"] = []
+        if sergeant is not None:
+            times["endpoint_team"] = []  # a sergeant's view: the team's records only
     try:
         for i in range(iterations + 2):  # the first two are warm-up
             if endpoint:
@@ -109,6 +111,13 @@ def measure(backend, server, session, iterations: int) -> dict:
                 resp.json()
                 if i >= 2:
                     times["endpoint"].append(time.perf_counter() - t0)
+                if sergeant is not None:
+                    t0 = time.perf_counter()
+                    resp = sergeant.http.get(url, params=params, timeout=120)
+                    resp.raise_for_status()
+                    resp.json()
+                    if i >= 2:
+                        times["endpoint_team"].append(time.perf_counter() - t0)
             for name, sql in queries.items():
                 t0 = time.perf_counter()
                 rows = conn.execute(sql, args).fetchall()
@@ -126,7 +135,8 @@ def measure(backend, server, session, iterations: int) -> dict:
     return out
 
 
-def run(backend, server, session, writer, sizes: list[int], iterations: int, loaded: int = 0) -> dict:
+def run(backend, server, session, writer, sizes: list[int], iterations: int, loaded: int = 0,
+        sergeant=None) -> dict:
     """Grow the operation to each size in turn (`loaded` records are there already) and measure."""
     results: dict = {}
     for i, target in enumerate(sizes):
@@ -134,7 +144,7 @@ def run(backend, server, session, writer, sizes: list[int], iterations: int, loa
         loaded = target
         vacuum_analyze(backend)
         rebuild_rollup(backend)
-        r = measure(backend, server, session, iterations)
+        r = measure(backend, server, session, iterations, sergeant)
         r["load_s"] = load_s
         r["records"] = target
         results[str(target)] = r
