@@ -10,6 +10,8 @@ FORCE_TIMEZONE = "Europe/London"
 # A sync batch: at most this many shifts + records; and a cap on any request body.
 SYNC_MAX_ITEMS = 500
 MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+# The change feed's cursor stays behind entries younger than this (see sync/routes.py).
+CHANGES_SETTLE_SECONDS = 10
 
 # Sessions suited to a shift: idle for up to 4 hours (a long job with no
 # signal), never longer than 12 hours from login.

@@ -224,12 +224,12 @@ def start_gunicorn(database_url: str, workers: int = 2, extra_env: dict | None =
          "--graceful-timeout", "2", "server:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            requests.get(base + "/api/openapi.json", timeout=1)
+            requests.get(base + "/api/openapi.json", timeout=5)
             return proc, base
-        except requests.ConnectionError:
+        except requests.RequestException:
             if proc.poll() is not None:
                 raise RuntimeError(proc.stdout.read().decode())
             time.sleep(0.2)

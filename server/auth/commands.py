@@ -1,4 +1,5 @@
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..core.db import db
@@ -7,6 +8,7 @@ from .models import Officer
 
 
 @click.command("create-officer")
+@with_appcontext
 @click.option("--shoulder-number", required=True, help="The login, e.g. PC2201.")
 @click.option("--name", "display_name", required=True)
 @click.option("--role", type=click.Choice(ROLES), default="officer", show_default=True)

@@ -1,11 +1,15 @@
 """The flask-smorest Api: blueprints, and the OpenAPI document built from the schemas."""
 from flask import Flask
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 
 from .security import CSRF_HEADER
 
 
 def init_api(app: Flask) -> Api:
+    # webargs ignores unknown query parameters by default; ours refuse them
+    # everywhere (each schema is strict), so a typo'd filter is not silently dropped.
+    Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION = {loc: None for loc in
+                                                              ("query", "json", "form", "headers", "cookies", "files", "path")}
     api = Api(app, spec_kwargs={"info": {"description": "Beatbook: log and count policing-operation activity."}})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]})
     api.spec.components.security_scheme("csrf", {"type": "apiKey", "in": "header", "name": CSRF_HEADER})

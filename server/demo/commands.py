@@ -12,6 +12,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..auth.models import Officer
@@ -147,6 +148,7 @@ def _send(batches: dict[int, dict]) -> list[str]:
 
 
 @click.command("load-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing if the demo is already there (used by make run).")
 def load_demo(if_empty):
     """Load Operation Revive with its officers, shifts and records."""
@@ -200,7 +202,7 @@ def load_demo(if_empty):
     db.session.commit()
     click.echo(f"Loaded Operation Revive (launched {launch.isoformat()}): "
                + ", ".join(f"{n} {PLURALS[k]}" for k, n in REVIVE_TOTALS.items()) + ".")
-    _print_logins()
+    click.echo("See the logins with: flask --app server demo-logins")
 
 
 def _print_logins():
@@ -210,6 +212,7 @@ def _print_logins():
 
 
 @click.command("demo-logins")
+@with_appcontext
 def demo_logins():
     """Print the demo logins."""
     _print_logins()

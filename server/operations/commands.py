@@ -1,6 +1,7 @@
 from datetime import date
 
 import click
+from flask.cli import with_appcontext
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from .schemas import OperationSchema
 
 
 @click.command("create-operation")
+@with_appcontext
 @click.option("--name", required=True)
 @click.option("--slug", required=True)
 @click.option("--lpa", "local_policing_area", required=True, help="Local policing area, e.g. West.")

@@ -53,7 +53,7 @@ class OperationById(MethodView):
         return get_operation_or_404(operation_id)
 
     @requires(OPERATION_MANAGERS)
-    @blp.arguments(OperationUpdateSchema)
+    @blp.arguments(OperationUpdateSchema(partial=True))
     @blp.response(200, OperationSchema)
     def patch(self, data, operation_id):
         op = get_operation_or_404(operation_id)

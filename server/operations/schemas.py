@@ -36,10 +36,10 @@ class OperationSchema(StrictSchema):
         return data
 
 
-class OperationUpdateSchema(OperationSchema):
-    class Meta:
-        partial = True
-
 
 class OperationQuerySchema(StrictSchema):
     current = fields.Boolean(load_default=None, metadata={"description": "Only operations running today."})
+
+
+class OperationUpdateSchema(OperationSchema):
+    """PATCH: any subset of the fields (used as OperationUpdateSchema(partial=True))."""

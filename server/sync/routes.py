@@ -1,9 +1,11 @@
+from datetime import timedelta
+
 from flask import current_app, jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from ..core.db import db
+from ..core.db import db, utcnow
 from ..core.errors import ApiError
 from ..core.security import LOGGERS, ALL_ROLES, requires
 from ..records.models import AuditEntry
@@ -48,13 +50,22 @@ def changes(args):
     """What changed in this officer's entries since the cursor (returned, verified, voided, edited)."""
     since, limit = int(args["since"]), args["limit"]
     rows = db.session.execute(
-        select(AuditEntry.id, AuditEntry.record_id)
+        select(AuditEntry.id, AuditEntry.record_id, AuditEntry.at)
         .where(AuditEntry.record_officer_id == current_user.id, AuditEntry.id > since)
         .order_by(AuditEntry.id).limit(limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    cursor = str(rows[-1].id) if rows else str(since)
+    # Ids are handed out before commit, so a transaction can become visible
+    # after a later id already was. The cursor never passes entries younger than
+    # the settle window: they are sent now and again next time (the phone keeps
+    # the higher version), and a late committer below them is not skipped.
+    settled_before = utcnow() - timedelta(seconds=current_app.config["CHANGES_SETTLE_SECONDS"])
+    cursor = since
+    for row in rows:
+        if row.at > settled_before:
+            break
+        cursor = row.id
     ids = list(dict.fromkeys(r.record_id for r in rows))
     records = db.session.scalars(select(AnyKindRecord).where(AnyKindRecord.id.in_(ids))).all() if ids else []
     by_id = {r.id: r for r in records}
-    return {"records": [by_id[i] for i in ids if i in by_id], "cursor": cursor, "has_more": has_more}
+    return {"records": [by_id[i] for i in ids if i in by_id], "cursor": str(cursor), "has_more": has_more}

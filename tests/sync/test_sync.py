@@ -273,3 +273,21 @@ def test_changes_feed_is_only_the_officers_own(officer_client, colleague_client,
 def test_changes_cursor_must_be_one_we_gave(officer_client):
     resp = officer_client.get("/api/sync/changes?since=abc")
     assert resp.status_code == 422 and "since" in resp.get_json()["error"]["fields"]
+
+
+def test_changes_cursor_waits_for_late_commits(app, officer_client, sergeant_client, operation):
+    """Fresh entries are sent at once but the cursor does not pass them until they settle."""
+    rec = f.arrest(operation.id)
+    officer_client.sync(records=[rec])
+    app.config["CHANGES_SETTLE_SECONDS"] = 3600
+    try:
+        body = officer_client.get("/api/sync/changes").get_json()
+        assert [r["id"] for r in body["records"]] == [rec["id"]]
+        assert body["cursor"] == "0"
+        # Sent again next time: the phone keeps the highest version it has seen.
+        again = officer_client.get(f"/api/sync/changes?since={body['cursor']}").get_json()
+        assert [r["id"] for r in again["records"]] == [rec["id"]]
+    finally:
+        app.config["CHANGES_SETTLE_SECONDS"] = 0
+    settled = officer_client.get("/api/sync/changes").get_json()
+    assert int(settled["cursor"]) > 0
