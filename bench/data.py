@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Table
 
-AREAS = ("NN1", "NN2", "NN3", "NN4", "NN5", "NN6", "NN7", "NN8")
+AREAS = ("NN1", "NN2", "NN3", "NN5")  # the tally operation's target areas
 KINDS = ("stop_search", "arrest", "safeguarding_referral", "intelligence_log")
 
 

@@ -34,6 +34,21 @@ def _wrk(base: str, path: str, script: str, env: dict, connections: int, seconds
             "socket_errors": r["connect"] + r["read"] + r["write"] + r["timeout"]}
 
 
+def settle(backend, timeout: float = 120) -> None:
+    """Wait until the syncs wrk left queued in gunicorn's backlog are written (the count stops moving)."""
+    import time
+    conn = backend.raw_connect()
+    try:
+        last, still, deadline = -1, 0, time.time() + timeout
+        while time.time() < deadline and still < 3:
+            n = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+            still = still + 1 if n == last else 0
+            last = n
+            time.sleep(0.5)
+    finally:
+        conn.close()
+
+
 def sync_body_parts(backend) -> tuple[str, str]:
     """The JSON body of a one-record sync, split around the record id (wrk fills it in)."""
     at = datetime.now(timezone.utc) - timedelta(hours=1)
@@ -57,6 +72,7 @@ def run(backend, server, session, analyst, tally_available: bool, connections: i
                                      dict(common, BENCH_BODY_BEFORE=before, BENCH_BODY_AFTER=after,
                                           BENCH_NONCE=f"{random.randrange(16**4):04x}"),
                                      connections, seconds))
+        settle(backend)
         if tally_available:
             runs["tally"].append(_wrk(server.base, tally_path, "get.lua", {"BENCH_COOKIE": analyst.cookie},
                                       connections, seconds))
