@@ -33,8 +33,14 @@ run: venv client demo
 	@echo "Beatbook on http://127.0.0.1:8000"
 	$(BIN)/gunicorn -c config/gunicorn.conf.py "server:create_app()"
 
+# The PWA's unit tests (outbox and sync logic): Vitest with fake-indexeddb.
+.PHONY: test-client
+test-client: client
+	cd client && npm test
+
 # The whole suite on SQLite, then on PostgreSQL too when TEST_DATABASE_URL is set.
-test: venv client
+# (tests/e2e drives Debian's Chromium against gunicorn and the built client.)
+test: venv client test-client
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -q; fi
 

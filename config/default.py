@@ -26,6 +26,11 @@ SESSION_COOKIE_SECURE = True
 LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
 LOGIN_LIMIT_PER_ADDRESS = "300 per hour"
 
+# Behind a reverse proxy (TLS terminator): how many proxies to trust for
+# X-Forwarded-For / X-Forwarded-Proto, so the per-address limit and HSTS see
+# the phone's address and https. 0 = served directly.
+TRUSTED_PROXY_COUNT = 0
+
 # OpenAPI document, generated from the marshmallow schemas.
 API_TITLE = "Beatbook API"
 API_VERSION = "1.0"

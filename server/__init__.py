@@ -27,6 +27,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .core.api import init_api
     init_api(app)
 
+    from .core.limits import init_limits
+    init_limits(app)  # after the Api: it attaches to the login view
+
     from .core.errors import register_error_handlers
     register_error_handlers(app)  # after the Api, so ours answer, not flask-smorest's
 

@@ -13,7 +13,8 @@ ENVIRONMENTS = ("development", "testing", "production")
 # Read from the environment when set; ints and bools are converted.
 ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FORCE_TIMEZONE", "SYNC_MAX_ITEMS",
             "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_MINUTES", "SESSION_COOKIE_SECURE",
-            "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS", "MAX_CONTENT_LENGTH")
+            "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS", "MAX_CONTENT_LENGTH",
+            "TRUSTED_PROXY_COUNT")
 
 
 class ConfigError(RuntimeError):
@@ -52,7 +53,9 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
     if env == "production" and url.startswith("sqlite"):
         raise ConfigError("Production runs on PostgreSQL; DATABASE_URL points at SQLite.")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # hide_parameters: a failed statement's error (and so the log) never carries the values,
+    # e.g. intelligence text being inserted.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "hide_parameters": True})
 
     if not app.config.get("SECRET_KEY"):
         if env == "production":

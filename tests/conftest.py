@@ -66,6 +66,7 @@ def clean_db(app):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+    app.extensions["beatbook_limiter"].reset()  # failed logins never carry over to the next test
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
-from flask import current_app, request
+import logging
+
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ..core.db import db
 from ..core.errors import ApiError
-from ..core.security import ALL_ROLES, public, requires
+from ..core.security import ALL_ROLES, public, requires, security_event
 from ..operations.models import Operation
 from .models import Officer
 from .schemas import LoginSchema, LogoutSchema, SessionSchema
@@ -29,11 +30,10 @@ def login(creds):
     if officer is None:
         Officer.burn_password_check(creds["password"])
     if officer is None or not officer.check_password(creds["password"]) or not officer.active:
-        current_app.logger.warning("login failed shoulder_number=%s addr=%s",
-                                   creds["shoulder_number"][:16], request.remote_addr)
+        security_event("login_failed", logging.WARNING, shoulder_number=creds["shoulder_number"][:16])
         raise ApiError(401, "Shoulder number or password is wrong.", code="login_failed")
     start_session(officer)
-    current_app.logger.info("login officer=%s", officer.id)
+    security_event("login", officer=officer.id, role=officer.role)
     return _session_payload(officer)
 
 
@@ -41,7 +41,7 @@ def login(creds):
 @requires(ALL_ROLES)
 @blp.response(200, LogoutSchema)
 def logout():
-    current_app.logger.info("logout officer=%s", current_user.id)
+    security_event("logout", officer=current_user.id)
     end_session(current_user._get_current_object())
     return {"logged_out": True}
 

@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from ..core.db import WRITE_METHODS, db, utcnow
 from ..core.errors import ApiError
+from ..core.seclog import security_event
 from .models import LoginSession, Officer
 
 login_manager = LoginManager()
@@ -29,6 +30,8 @@ def load_officer(session_id: str) -> Officer | None:
     absolute = timedelta(minutes=cfg["SESSION_ABSOLUTE_MINUTES"])
     if now - ls.last_seen_at > idle or now - ls.created_at > absolute:
         _end(ls.id)
+        security_event("session_expired", officer=ls.officer_id,
+                       reason="idle" if now - ls.last_seen_at > idle else "absolute")
         return None
     if now - ls.last_seen_at > LAST_SEEN_GRANULARITY:
         _bookkeeping(update(LoginSession).where(LoginSession.id == ls.id).values(last_seen_at=now))

@@ -2,7 +2,13 @@
 from flask import Flask
 from flask_smorest import Api, Blueprint
 
+from .schemas import ErrorSchema
 from .security import CSRF_HEADER
+
+
+class BeatbookApi(Api):
+    # Every documented error answer (401, 403, 404, 422, default, ...) is our JSON error shape.
+    ERROR_SCHEMA = ErrorSchema
 
 
 def init_api(app: Flask) -> Api:
@@ -10,7 +16,7 @@ def init_api(app: Flask) -> Api:
     # everywhere (each schema is strict), so a typo'd filter is not silently dropped.
     Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION = {loc: None for loc in
                                                               ("query", "json", "form", "headers", "cookies", "files", "path")}
-    api = Api(app, spec_kwargs={"info": {"description": "Beatbook: log and count policing-operation activity."}})
+    api = BeatbookApi(app, spec_kwargs={"info": {"description": "Beatbook: log and count policing-operation activity."}})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]})
     api.spec.components.security_scheme("csrf", {"type": "apiKey", "in": "header", "name": CSRF_HEADER})
     api.spec.options["security"] = [{"session": [], "csrf": []}]
@@ -29,5 +35,33 @@ def init_api(app: Flask) -> Api:
     from ..sync.routes import blp as sync_blp
     for blp in (auth_blp, operations_blp, records_blp, ref_blp, sync_blp):
         api.register_blueprint(blp)
+    from ..tallies.routes import blp as tallies_blp; api.register_blueprint(tallies_blp)  # noqa: E702
+    from ..exports.routes import blp as exports_blp; api.register_blueprint(exports_blp)  # noqa: E702
+    document_security(app, api)
     app.extensions["beatbook_api"] = api
     return api
+
+
+def document_security(app: Flask, api: Api) -> None:
+    """Per operation, what the access policy really asks for: nothing for public views, the session
+    cookie for reads, the session cookie and the CSRF header for writes."""
+    import re
+
+    from .security import _PUBLIC, PUBLIC_ENDPOINTS, _view_attr
+
+    paths = api.spec._paths  # apispec keeps {path: {method: operation}} until the document is built
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        if path not in paths:
+            continue
+        view = app.view_functions[rule.endpoint]
+        for method, operation in paths[path].items():
+            if method.upper() not in rule.methods:
+                continue
+            target = getattr(getattr(view, "view_class", None), method, None) or view
+            if rule.endpoint in PUBLIC_ENDPOINTS or _view_attr(target, _PUBLIC):
+                operation["security"] = []
+            elif method in ("get", "head"):
+                operation["security"] = [{"session": []}]
+            else:
+                operation["security"] = [{"session": [], "csrf": []}]

@@ -64,6 +64,10 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+DEFAULT_BUSY_MS = 30000
+PYTHON_DEFAULT_BUSY_MS = 5000  # sqlite3.connect(timeout=5.0)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_conn, _record):
     if not isinstance(dbapi_conn, sqlite3.Connection):
@@ -72,7 +76,10 @@ def _sqlite_on_connect(dbapi_conn, _record):
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    # Wait up to 30 s for the write lock, unless the engine was given its own
+    # timeout (connect_args={"timeout": seconds}; Python's default is 5 s).
+    if cur.execute("PRAGMA busy_timeout").fetchone()[0] == PYTHON_DEFAULT_BUSY_MS:
+        cur.execute(f"PRAGMA busy_timeout={DEFAULT_BUSY_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()

@@ -11,6 +11,8 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .seclog import log_access_denied
+
 log = logging.getLogger(__name__)
 
 DEFAULT_CODES = {
@@ -92,6 +94,8 @@ def _http_message(exc: HTTPException) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
+        if exc.status in (401, 403) and exc.code != "login_failed":
+            log_access_denied(exc.code, exc.status)
         return error_response(exc.status, exc.message, exc.code, exc.fields, exc.headers, exc.extra)
 
     @app.errorhandler(HTTPException)

@@ -4,13 +4,16 @@ reviewer can read the whole access model here."""
 from __future__ import annotations
 
 import hmac
+import json
 from functools import wraps
 from typing import Callable, Iterable
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from .errors import ApiError
+from .seclog import log_access_denied, security_event  # noqa: F401  (re-exported)
 
 OFFICER, SERGEANT, INSPECTOR, ANALYST, ADMIN = "officer", "sergeant", "inspector", "analyst", "admin"
 ROLES = (OFFICER, SERGEANT, INSPECTOR, ANALYST, ADMIN)
@@ -80,7 +83,6 @@ def enforce_access_policy() -> None:
     if not current_user.is_authenticated:
         raise ApiError(401, "Log in first.", code="not_authenticated")
     if current_user.role not in roles:
-        log_access_denied("role")
         raise ApiError(403, "Your role may not do this.", code="forbidden")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf()
@@ -90,24 +92,40 @@ def check_csrf() -> None:
     sent = request.headers.get(CSRF_HEADER, "")
     expected = current_user.csrf_token
     if not sent or not expected or not hmac.compare_digest(sent, expected):
-        log_access_denied("csrf")
         raise ApiError(403, "The CSRF token is missing or out of date; fetch /api/auth/me and resend.",
                        code="csrf_failed", fields={CSRF_HEADER: ["Missing or out of date."]})
 
 
-def log_access_denied(reason: str) -> None:
-    current_app.logger.warning(
-        "access denied reason=%s endpoint=%s method=%s officer=%s",
-        reason, request.endpoint, request.method,
-        getattr(current_user, "id", None) if current_user.is_authenticated else None,
-    )
+def _json_problem(raw: bytes) -> str:
+    """Where the body stops being JSON, for the error message (never echoes the body)."""
+    try:
+        json.loads(raw)
+    except UnicodeDecodeError:
+        return "it is not UTF-8 text."
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            return f"{exc.msg} at line {exc.lineno} column {exc.colno}."
+        return "it could not be read."
+    return "it could not be read."
 
 
 def require_json_body() -> None:
-    """before_request: bodies must be JSON (also keeps cross-site forms out)."""
-    if request.method in ("POST", "PUT", "PATCH") and request.content_length not in (None, 0):
-        if not request.is_json:
-            raise ApiError(415, "Send the body as application/json.", fields={"Content-Type": ["Must be application/json."]})
+    """before_request: bodies must be JSON (also keeps cross-site forms out), and well-formed."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    has_body = request.content_length not in (None, 0) or "chunked" in request.headers.get("Transfer-Encoding", "")
+    if not has_body:
+        return
+    if not request.is_json:
+        raise ApiError(415, "Send the body as application/json.", fields={"Content-Type": ["Must be application/json."]})
+    try:
+        request.get_json()  # parsed once and cached for the view
+    except RequestEntityTooLarge:
+        raise
+    except BadRequest:
+        detail = _json_problem(request.get_data(cache=True))
+        raise ApiError(400, f"The body is not valid JSON: {detail}", code="malformed_json",
+                       fields={"_body": [f"Not valid JSON: {detail}"]})
 
 
 # ---- object-level rules for records -------------------------------------------------
@@ -175,12 +193,18 @@ def add_security_headers(resp):
     if request.path.startswith("/api/"):
         # API answers carry personal data: never cached by browsers or proxies.
         h["Cache-Control"] = "no-store"
-    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+    if request.is_secure:
+        # Only over HTTPS (browsers ignore it over http). Behind a TLS-terminating proxy,
+        # gunicorn's forwarded_allow_ips makes X-Forwarded-Proto: https count as secure.
         h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return resp
 
 
 def init_security(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.before_request(enforce_access_policy)
     app.before_request(require_json_body)
     app.after_request(add_security_headers)

@@ -4,7 +4,15 @@ from ..core.schemas import StrictSchema, text
 from ..core.validators import normalise_district, validate_district
 
 
+# What DistrictField accepts before normalising (documented as the pattern in the OpenAPI schema).
+DISTRICT_INPUT = r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*$"
+
+
 class DistrictField(fields.String):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Regexp(DISTRICT_INPUT, error="Not a postcode district (the first half of a postcode, e.g. NN3)."))
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         value = normalise_district(value)
@@ -36,10 +44,13 @@ class OperationSchema(StrictSchema):
         return data
 
 
+class OperationUpdateSchema(OperationSchema):
+    """A PATCH: any of the fields. (marshmallow has no Meta.partial; it is set per instance.)"""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
 
 class OperationQuerySchema(StrictSchema):
     current = fields.Boolean(load_default=None, metadata={"description": "Only operations running today."})
-
-
-class OperationUpdateSchema(OperationSchema):
-    """PATCH: any subset of the fields (used as OperationUpdateSchema(partial=True))."""

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..core.db import db
 from ..core.errors import ApiError, flatten_messages
+from ..core.seclog import log_access_denied
 from ..auth.models import Officer
 from ..core.security import (ALL_ROLES, SUPERVISORS, can_edit_record, can_review_record, can_view_record,
                              can_void_record, requires, scope_records)
@@ -25,6 +26,8 @@ ref_blp = Blueprint("reference", __name__, url_prefix="/api/reference", descript
 
 def visible_record_or_404(record_id: uuid.UUID) -> Record:
     record = get_record(record_id)
+    if record is not None and not can_view_record(current_user, record):
+        log_access_denied("not_visible", 404)
     if record is None or not can_view_record(current_user, record):
         # The same answer whether it does not exist or is not yours: ids cannot be probed.
         raise ApiError(404, "No such record.")

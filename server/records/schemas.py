@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from ..core.schemas import PageArgsSchema, StrictSchema, text
+from ..core.schemas import PageArgsSchema, StrictSchema, ident, text
 from ..core.security import can_read_intelligence_text
 from ..operations.schemas import DistrictField
 from . import reference as ref
@@ -38,7 +38,7 @@ class RecordBaseSchema(StrictSchema):
     base_version = fields.Integer(load_only=True, allow_none=True, load_default=None,
                                   validate=validate.Range(min=1),
                                   metadata={"description": "For an edit: the version the change was made on."})
-    operation_id = fields.Integer(required=True)
+    operation_id = ident(required=True)
     shift_id = fields.UUID(allow_none=True, load_default=None)
     occurred_at = fields.AwareDateTime(required=True, metadata={"description": "With a UTC offset; stored in UTC."})
     area = DistrictField(required=True, metadata={"description": "Postcode district, e.g. NN3."})
@@ -192,9 +192,9 @@ class RecordPageSchema(StrictSchema):
 
 
 class RecordQuerySchema(PageArgsSchema):
-    operation = fields.Integer(metadata={"description": "Operation id."})
+    operation = ident(metadata={"description": "Operation id."})
     kind = fields.String(validate=validate.OneOf(list(ref.KINDS)))
-    officer = fields.Integer(metadata={"description": "Officer id."})
+    officer = ident(metadata={"description": "Officer id."})
     area = DistrictField()
     status = fields.String(validate=validate.OneOf(ref.STATUSES))
     shift = fields.UUID()
@@ -249,7 +249,7 @@ class HistorySchema(StrictSchema):
 
 class ShiftSchema(StrictSchema):
     id = fields.UUID(required=True, metadata={"description": "Made on the phone."})
-    operation_id = fields.Integer(required=True)
+    operation_id = ident(required=True)
     started_at = fields.AwareDateTime(required=True)
     ended_at = fields.AwareDateTime(allow_none=True, load_default=None)
     officer = fields.Nested(OfficerRefSchema, dump_only=True)

@@ -1,22 +1,39 @@
 from marshmallow import ValidationError, fields, validate
 
 from ..core.schemas import StrictSchema
-from ..records.schemas import AnyRecord
+from ..records.schemas import KIND_REFS, AnyRecord
 from ..records.reference import STATUSES
+
+
+ITEM_NOTE = (" Each item is checked on its own: an item that does not match comes back in the answer with "
+             "status \"rejected\" and its field errors, and the rest of the batch is stored. So the request "
+             "accepts any value here; x-item-schemas names what a valid item looks like.")
 
 
 class EachItem(fields.Field):
     """An item checked on its own later, so one bad item never sinks the batch."""
 
     def __init__(self, ref: str, **kwargs):
-        kwargs.setdefault("metadata", {})["allOf"] = [{"$ref": f"#/components/schemas/{ref}"}]
+        md = kwargs.setdefault("metadata", {})
+        md["description"] = f"A {ref}." + ITEM_NOTE
+        md["x-item-schemas"] = [{"$ref": f"#/components/schemas/{ref}"}]
+        kwargs.setdefault("allow_none", True)  # null is rejected per item too
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return value
 
 
-class PassThroughRecord(AnyRecord):
+class PassThroughRecord(fields.Field):
+    """A record of any kind, validated per item by the sync service."""
+
+    def __init__(self, **kwargs):
+        md = kwargs.setdefault("metadata", {})
+        md["description"] = "A StopSearch, Arrest, SafeguardingReferral or IntelligenceLog, told apart by kind." + ITEM_NOTE
+        md["x-item-schemas"] = KIND_REFS
+        kwargs.setdefault("allow_none", True)  # null is rejected per item too
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         return value
 

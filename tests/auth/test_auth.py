@@ -85,4 +85,4 @@ def test_passwords_are_never_logged(app, make_officer, caplog):
         client.login("PC9", DEMO_PASSWORD)
     assert "my-secret-password-123" not in caplog.text
     assert DEMO_PASSWORD not in caplog.text
-    assert "login failed" in caplog.text
+    assert "event=login_failed" in caplog.text

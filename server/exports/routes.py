@@ -1,0 +1,235 @@
+"""CSV exports and the printable briefing.
+
+Who may export: sergeant (their team's records), inspector, analyst and admin;
+an officer only the CSV of their own records.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, render_template, send_from_directory, url_for
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from ..auth.models import Officer
+from ..core.db import db
+from ..core.security import (ADMIN, ALL_ROLES, ANALYST, CLEARED_FOR_INTELLIGENCE, INSPECTOR, OFFICER, SERGEANT,
+                             can_read_intelligence_text, requires, scope_records)
+from ..core.timezone import local_today
+from ..operations.models import Operation
+from ..operations.routes import get_operation_or_404
+from ..records import reference as ref
+from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
+from ..records.service import AnyKindRecord
+from ..tallies import service
+from ..tallies.routes import question_from_args
+from ..tallies.schemas import CompareField, PeriodArgsSchema, TallyQuerySchema
+from .chart import weekly_chart
+from .csvfile import csv_response
+
+EXPORTERS = frozenset({SERGEANT, INSPECTOR, ANALYST, ADMIN})
+STATIC = Path(__file__).resolve().parent / "static"
+
+blp = Blueprint("exports", __name__, url_prefix="/api", description="CSV exports and the printable briefing",
+                template_folder="templates")
+
+CSV_RESPONSE = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+class RecordsExportQuerySchema(PeriodArgsSchema):
+    operation = fields.Integer(metadata={"description": "Operation id."})
+    kind = fields.String(validate=validate.OneOf(list(ref.KINDS)))
+
+
+class StopSearchExportQuerySchema(PeriodArgsSchema):
+    operation = fields.Integer(metadata={"description": "Operation id."})
+
+
+class BriefingQuerySchema(PeriodArgsSchema):
+    compare = CompareField(load_default="previous", metadata={"type": "string",
+                                                              "description": "previous (default) or YYYY-MM-DD/YYYY-MM-DD"})
+    format = fields.String(load_default="html", validate=validate.OneOf(
+        ["html"], error="Only html: open the page and print it (or save it as PDF) from the browser."))
+
+
+def _period_name(args) -> str:
+    start = args.get("from_")
+    end = args.get("to")
+    return f"{start or 'start'}-to-{end or local_today()}"
+
+
+def _check_operation(args):
+    if args.get("operation") is not None:
+        get_operation_or_404(args["operation"])
+
+
+# ---- tally CSV -------------------------------------------------------------------------------------
+
+def tally_rows(body: dict) -> tuple[list[str], list[list]]:
+    dims = body["group_by"]
+    header = []
+    for dim in dims:
+        header += ["officer", "officer_name"] if dim == "officer" else [dim]
+    header.append("count")
+    rows = []
+    for g in body["groups"]:
+        row = []
+        for dim in dims:
+            value = g[dim]
+            if dim == "officer":
+                row += [value.get("shoulder_number", value["id"]), value.get("display_name")]
+            elif dim == "kind":
+                row.append(ref.KINDS.get(value, value))
+            else:
+                row.append(value)
+        row.append(g["count"])
+        rows.append(row)
+    return header, rows
+
+
+@blp.route("/operations/<int:operation_id>/tally.csv", methods=["GET"])
+@requires(EXPORTERS)
+@blp.arguments(TallyQuerySchema, location="query")
+@blp.response(200, description="The tally's groups as CSV (same groups and numbers as the JSON).",
+              content_type="text/csv")
+def tally_csv(args, operation_id):
+    from ..tallies.routes import operation_tally
+    body, operation = operation_tally(operation_id, args)
+    header, rows = tally_rows(body)
+    period = body["period"]
+    return csv_response(f"{operation.slug}-tally-{period['from']}-to-{period['to']}.csv", header, rows)
+
+
+# ---- records CSV -------------------------------------------------------------------------------------
+
+COMMON_COLUMNS = ["id", "kind", "operation", "occurred_at", "local_date", "area", "place", "latitude",
+                  "longitude", "officer", "officer_name", "team", "status", "version", "notes", "review_comment",
+                  "void_reason"]
+# Every kind's own fields, in kind order; intelligence text is added last, and only for those who may read it.
+DETAIL_COLUMNS = list(dict.fromkeys(
+    name for model in (MODEL_BY_KIND[kind] for kind in ref.KINDS) for name in model.DETAIL_CONTENT
+    if name not in IntelligenceLog.RESTRICTED))
+
+
+def _sees_intelligence_column(user) -> bool:
+    """Cleared roles, and officers (whose export holds only their own entries, which they wrote).
+    Each cell is still filled only where can_read_intelligence_text allows."""
+    return user.role in CLEARED_FOR_INTELLIGENCE or user.role == OFFICER
+
+
+@blp.route("/exports/records.csv", methods=["GET"])
+@requires(ALL_ROLES)
+@blp.arguments(RecordsExportQuerySchema, location="query")
+@blp.response(200, description="Records as CSV, scoped by role; intelligence text only for cleared roles.",
+              content_type="text/csv")
+def records_csv(args):
+    user = current_user._get_current_object()
+    _check_operation(args)
+    stmt = scope_records(select(AnyKindRecord), user, Officer, AnyKindRecord)
+    if args.get("operation") is not None:
+        stmt = stmt.where(AnyKindRecord.operation_id == args["operation"])
+    if args.get("kind"):
+        stmt = stmt.where(AnyKindRecord.kind == args["kind"])
+    if args.get("from_"):
+        stmt = stmt.where(AnyKindRecord.occurred_on >= args["from_"])
+    if args.get("to"):
+        stmt = stmt.where(AnyKindRecord.occurred_on <= args["to"])
+    stmt = stmt.order_by(AnyKindRecord.occurred_at, AnyKindRecord.id)
+    with_text = _sees_intelligence_column(user)
+    header = COMMON_COLUMNS + DETAIL_COLUMNS + (["intelligence_text"] if with_text else [])
+    slugs = dict(db.session.execute(select(Operation.id, Operation.slug)).all())
+
+    def rows():
+        for record in db.session.scalars(stmt.execution_options(yield_per=500)):
+            officer = record.officer
+            row = [record.id, record.kind, slugs.get(record.operation_id), record.occurred_at, record.occurred_on,
+                   record.area, record.place, record.latitude, record.longitude, officer.shoulder_number,
+                   officer.display_name, officer.team, record.status, record.version, record.notes,
+                   record.review_comment, record.void_reason]
+            row += [getattr(record, f, None) for f in DETAIL_COLUMNS]
+            if with_text:
+                readable = record.kind == "intelligence_log" and can_read_intelligence_text(user, record)
+                row.append(record.intelligence_text if readable else None)
+            yield row
+
+    name = f"records-{slugs.get(args.get('operation'), 'all')}-{_period_name(args)}.csv"
+    return csv_response(name, header, rows(), stream=True)
+
+
+# ---- police.uk stop-search CSV ---------------------------------------------------------------------------
+
+def _coordinate(value):
+    return None if value is None else round(value, 3)
+
+
+@blp.route("/exports/stop-searches.csv", methods=["GET"])
+@requires(EXPORTERS)
+@blp.arguments(StopSearchExportQuerySchema, location="query")
+@blp.response(200, description="Stop searches in the police.uk archive CSV layout: no officer identity, "
+                               "locations rounded to 3 decimal places.", content_type="text/csv")
+def stop_searches_csv(args):
+    user = current_user._get_current_object()
+    _check_operation(args)
+    stmt = scope_records(select(StopSearch), user, Officer, StopSearch).where(StopSearch.status != "voided")
+    if args.get("operation") is not None:
+        stmt = stmt.where(StopSearch.operation_id == args["operation"])
+    if args.get("from_"):
+        stmt = stmt.where(StopSearch.occurred_on >= args["from_"])
+    if args.get("to"):
+        stmt = stmt.where(StopSearch.occurred_on <= args["to"])
+    stmt = stmt.order_by(StopSearch.occurred_at, StopSearch.id)
+    names = dict(db.session.execute(select(Operation.id, Operation.name)).all())
+    slugs = dict(db.session.execute(select(Operation.id, Operation.slug)).all())
+
+    def rows():
+        for s in db.session.scalars(stmt.execution_options(yield_per=500)):
+            yield [s.search_type, s.occurred_at.isoformat(timespec="seconds"), True, names.get(s.operation_id),
+                   _coordinate(s.latitude), _coordinate(s.longitude), s.gender, s.age_range,
+                   s.self_defined_ethnicity, s.officer_defined_ethnicity, s.legislation, s.object_of_search,
+                   s.outcome, s.outcome_linked_to_object_of_search, s.removal_of_more_than_outer_clothing]
+
+    name = f"stop-searches-{slugs.get(args.get('operation'), 'all')}-{_period_name(args)}.csv"
+    return csv_response(name, list(ref.POLICE_UK_CSV_HEADER), rows(), stream=True)
+
+
+# ---- the printable briefing ----------------------------------------------------------------------------------
+
+@blp.route("/exports/briefing.css", methods=["GET"])
+@requires(EXPORTERS)
+@blp.doc(summary="The briefing page's print styles")
+def briefing_css():
+    resp = send_from_directory(STATIC, "briefing.css", mimetype="text/css")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+@blp.route("/operations/<int:operation_id>/briefing", methods=["GET"])
+@requires(EXPORTERS)
+@blp.arguments(BriefingQuerySchema, location="query")
+@blp.response(200, description="A one-page printable briefing (HTML with print styles).", content_type="text/html")
+def briefing(args, operation_id):
+    """Headline since launch, a chart of records per week by kind, areas, and the comparison period."""
+    operation = get_operation_or_404(operation_id)
+    q, period, compare = question_from_args(operation, {**args, "group_by": ["kind"]})
+    result = service.tally(q, period, compare)
+    week_q = service.Question(operation, q.viewer, group_by=["week", "kind"])
+    _, week_groups = service.count(week_q, period)
+    weekly = {(g["week"], g["kind"]): g["count"] for g in week_groups}
+    area_q = service.Question(operation, q.viewer, group_by=["area", "kind"])
+    _, area_groups = service.count(area_q, period)
+    areas: dict[str, dict] = {}
+    for g in area_groups:
+        row = areas.setdefault(g["area"], {k: 0 for k in service.KIND_ORDER} | {"all": 0})
+        row[g["kind"]] += g["count"]
+        row["all"] += g["count"]
+    viewer = q.viewer
+    scope = f"{viewer.team} only" if viewer.role == SERGEANT and viewer.team else "All teams"
+    html = render_template(
+        "briefing.html", operation=operation, result=result, period=period, compare=compare,
+        chart=weekly_chart(weekly, period.start, period.end), areas=sorted(areas.items()),
+        kinds=service.KIND_ORDER, labels=ref.KINDS, plural=service.PLURAL, scope=scope,
+        css_url=url_for("exports.briefing_css"), generated=local_today(),
+        long_date=service._long_date)
+    return Response(html, status=200, content_type="text/html; charset=utf-8")

@@ -1,0 +1,1 @@
+"""Tallies: operation counts grouped every way a briefing needs, and the end-of-shift review."""

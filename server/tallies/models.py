@@ -1,0 +1,33 @@
+"""A per-day count of records kept by the database itself.
+
+`record_day_counts` holds, for each (operation, local day, kind, area, status),
+how many records there are. Triggers on `records` (created in migration 0002,
+for PostgreSQL and SQLite) keep it exact on every insert, update and delete,
+whichever code path writes (the sync API's bulk insert, the ORM, a script), so
+a force-wide tally of an operation with a million records sums a few thousand
+rows instead of scanning a million.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.db import db
+
+
+class RecordDayCount(db.Model):
+    __tablename__ = "record_day_counts"
+
+    operation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        # The comparison period reaches across operations by day and district.
+        Index("ix_record_day_counts_day_area", "occurred_on", "area"),
+    )

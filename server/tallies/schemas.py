@@ -1,0 +1,144 @@
+"""Query and answer shapes for tallies and shift review (the API contract in HELPERS.md)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..core.schemas import StrictSchema
+from ..operations.schemas import OperationSchema
+from ..records.schemas import AnyRecord, OfficerRefSchema
+from .service import DIMENSIONS, Period
+
+MAX_DAYS = 366 * 20
+
+
+class GroupByField(fields.Field):
+    """`kind,area,week`: any of the supported dimensions, each at most once."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Give a comma-separated list, e.g. kind,area,week.")
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        unknown = [p for p in parts if p not in DIMENSIONS]
+        if unknown:
+            raise ValidationError(f"Unknown grouping {', '.join(unknown)}; use any of {', '.join(DIMENSIONS)}.")
+        if len(set(parts)) != len(parts):
+            raise ValidationError("A grouping is listed twice.")
+        return parts
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else ",".join(value)
+
+
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+
+
+class CompareField(fields.Field):
+    """`previous` (the period of equal length just before) or `YYYY-MM-DD/YYYY-MM-DD`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Use previous or YYYY-MM-DD/YYYY-MM-DD.")
+        value = value.strip()
+        if value == "previous":
+            return "previous"
+        m = _RANGE.match(value)
+        if not m:
+            raise ValidationError("Use previous or YYYY-MM-DD/YYYY-MM-DD.")
+        try:
+            start, end = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
+        except ValueError:
+            raise ValidationError("Not a valid date range; use YYYY-MM-DD/YYYY-MM-DD.")
+        if end < start:
+            raise ValidationError("The comparison period ends before it starts.")
+        if (end - start).days > MAX_DAYS:
+            raise ValidationError("The comparison period is too long.")
+        return Period(start, end)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) or value is None else f"{value.start}/{value.end}"
+
+
+class PeriodArgsSchema(StrictSchema):
+    from_ = fields.Date(data_key="from", metadata={"description": "First local day (default: the operation's start)."})
+    to = fields.Date(metadata={"description": "Last local day, inclusive (default: today)."})
+
+    @validates_schema
+    def _in_order(self, data, **kwargs):
+        if data.get("from_") and data.get("to"):
+            if data["to"] < data["from_"]:
+                raise ValidationError("Must be on or after from.", "to")
+            if (data["to"] - data["from_"]).days > MAX_DAYS:
+                raise ValidationError("The period is too long.", "to")
+
+
+class TallyQuerySchema(PeriodArgsSchema):
+    group_by = GroupByField(load_default=lambda: ["kind"],
+                            metadata={"description": f"Comma-separated, any of: {', '.join(DIMENSIONS)}.",
+                                      "type": "string", "example": "kind,area,week"})
+    compare = CompareField(load_default=None, metadata={"type": "string",
+                                                        "description": "previous, or YYYY-MM-DD/YYYY-MM-DD"})
+    team = fields.String(validate=validate.Length(min=1, max=64))
+    officer = fields.Integer(metadata={"description": "Officer id."})
+
+
+class ChangeSchema(StrictSchema):
+    previous = fields.Integer()
+    current = fields.Integer()
+    change_percent = fields.Float(allow_none=True)
+    label = fields.String()
+
+
+class ComparisonSchema(StrictSchema):
+    period = fields.Dict(keys=fields.String(), values=fields.String())
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    change = fields.Dict(keys=fields.String(), values=fields.Nested(ChangeSchema))
+
+
+class TallySchema(StrictSchema):
+    operation = fields.Nested(OperationSchema)
+    period = fields.Dict(keys=fields.String(), values=fields.String())
+    group_by = fields.List(fields.String())
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    groups = fields.List(fields.Dict(), metadata={"description": "One object per group: its keys and count."})
+    comparison = fields.Nested(ComparisonSchema, allow_none=True)
+    headline = fields.String()
+
+
+class ShiftQuerySchema(StrictSchema):
+    operation = fields.Integer(metadata={"description": "Operation id."})
+    team = fields.String(validate=validate.Length(min=1, max=64))
+    date = fields.Date(metadata={"description": "Local day the shift started on."})
+
+
+class ShiftSummarySchema(StrictSchema):
+    id = fields.UUID()
+    officer = fields.Nested(OfficerRefSchema)
+    operation_id = fields.Integer()
+    started_at = fields.AwareDateTime()
+    ended_at = fields.AwareDateTime(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+    unverified = fields.Integer()
+
+
+class ShiftListSchema(StrictSchema):
+    items = fields.List(fields.Nested(ShiftSummarySchema))
+
+
+class OfficerCountsSchema(StrictSchema):
+    officer = fields.Nested(OfficerRefSchema)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+    unverified = fields.Integer()
+
+
+class ShiftTallySchema(StrictSchema):
+    shift = fields.Nested(ShiftSummarySchema)
+    window = fields.Dict(keys=fields.String(), values=fields.String())
+    officers = fields.List(fields.Nested(OfficerCountsSchema))
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    unverified = fields.Integer()
+    review_queue = fields.List(AnyRecord())

@@ -1,0 +1,341 @@
+"""The authorisation matrix: every endpoint (read from app.url_map) x every role
+(officer, sergeant, inspector, analyst, admin, anonymous) x whose record it is
+(own / same team / other team), for reads and writes, and the role-restricted
+field: intelligence_text reaches only its author and cleared roles that may see
+the record (sergeant of the team, inspector, analyst), never admin, never
+another officer.
+
+A new endpoint without a row in EXPECTED fails here: add its row."""
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select
+
+from server.core.db import db
+from server.operations.models import Operation
+from server.records.models import AuditEntry, Record, Shift
+from tests import factories as f
+from tests.conftest import DEMO_PASSWORD, ApiClient
+from tests.security.conftest import SECRET_TEXT
+from tests.security.endpoints import ALL_ROUTES
+
+ROLES = ("officer", "sergeant", "inspector", "analyst", "admin", "anonymous")
+RELATIONS = ("own", "same_team", "other_team")
+# Who acts for each role, and whose record is "same team" / "other team" to them.
+# Force-wide roles have no team: their "same team" is West Team 2, "other team" West Team 3.
+PEOPLE = {
+    "officer": ("officer", "West Team 2"),
+    "colleague": ("officer", "West Team 2"),
+    "other_officer": ("officer", "West Team 3"),
+    "sergeant": ("sergeant", "West Team 2"),
+    "other_sergeant": ("sergeant", "West Team 3"),
+    "inspector": ("inspector", None),
+    "analyst": ("analyst", None),
+    "admin": ("admin", None),
+}
+AUTHOR = {
+    "officer": {"own": "officer", "same_team": "colleague", "other_team": "other_officer"},
+    "sergeant": {"own": "sergeant", "same_team": "officer", "other_team": "other_officer"},
+    "inspector": {"own": "inspector", "same_team": "officer", "other_team": "other_officer"},
+    "analyst": {"own": None, "same_team": "officer", "other_team": "other_officer"},  # analysts cannot log
+    "admin": {"own": None, "same_team": "officer", "other_team": "other_officer"},  # nor can admin
+    "anonymous": {"own": None, "same_team": "officer", "other_team": "other_officer"},
+}
+LOGGERS = ("officer", "colleague", "other_officer", "sergeant", "other_sergeant", "inspector")
+
+
+def rel(own, same_team, other_team):
+    return {"own": own, "same_team": same_team, "other_team": other_team}
+
+
+ANON = 401
+# (rule, method) -> role -> status, or role -> {relation: status}; None: the role has no such record.
+EXPECTED: dict[tuple[str, str], dict] = {
+    ("/", "GET"): dict.fromkeys(ROLES, 200),
+    ("/<path:path>", "GET"): dict.fromkeys(ROLES, 200),
+    ("/api/openapi.json", "GET"): dict.fromkeys(ROLES, 200),
+    ("/api/auth/login", "POST"): dict.fromkeys(ROLES, 200),
+    ("/api/auth/logout", "POST"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    ("/api/auth/me", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    ("/api/reference", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    ("/api/operations", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    ("/api/operations", "POST"): {"officer": 403, "sergeant": 403, "inspector": 201, "analyst": 403,
+                                  "admin": 201, "anonymous": ANON},
+    ("/api/operations/<int:operation_id>", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    ("/api/operations/<int:operation_id>", "PATCH"): {"officer": 403, "sergeant": 403, "inspector": 200,
+                                                      "analyst": 403, "admin": 200, "anonymous": ANON},
+    ("/api/records", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    ("/api/records/<uuid:record_id>", "GET"): {
+        "officer": rel(200, 404, 404), "sergeant": rel(200, 200, 404), "inspector": rel(200, 200, 200),
+        "analyst": rel(None, 200, 200), "admin": rel(None, 200, 200), "anonymous": ANON},
+    ("/api/records/<uuid:record_id>/history", "GET"): {
+        "officer": rel(200, 404, 404), "sergeant": rel(200, 200, 404), "inspector": rel(200, 200, 200),
+        "analyst": rel(None, 200, 200), "admin": rel(None, 200, 200), "anonymous": ANON},
+    ("/api/records/<uuid:record_id>", "PATCH"): {  # only the author edits
+        "officer": rel(200, 404, 404), "sergeant": rel(200, 403, 404), "inspector": rel(200, 403, 403),
+        "analyst": rel(None, 403, 403), "admin": rel(None, 403, 403), "anonymous": ANON},
+    ("/api/records/<uuid:record_id>/void", "POST"): {  # author, reviewer, or admin
+        "officer": rel(200, 404, 404), "sergeant": rel(200, 200, 404), "inspector": rel(200, 200, 200),
+        "analyst": rel(None, 403, 403), "admin": rel(None, 200, 200), "anonymous": ANON},
+    ("/api/records/<uuid:record_id>/verify", "POST"): {  # a supervisor over the team, never one's own
+        "officer": 403, "sergeant": rel(403, 200, 404), "inspector": rel(403, 200, 200),
+        "analyst": 403, "admin": 403, "anonymous": ANON},
+    ("/api/records/<uuid:record_id>/return", "POST"): {
+        "officer": 403, "sergeant": rel(403, 200, 404), "inspector": rel(403, 200, 200),
+        "analyst": 403, "admin": 403, "anonymous": ANON},
+    ("/api/sync", "POST"): {"officer": 200, "sergeant": 200, "inspector": 200, "analyst": 403, "admin": 403,
+                            "anonymous": ANON},
+    ("/api/sync/changes", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+}
+ERROR_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found"}
+
+
+@dataclass
+class World:
+    app: object
+    operation_id: int
+    clients: dict = field(default_factory=dict)
+    officers: dict = field(default_factory=dict)
+    records: dict = field(default_factory=dict)  # author -> [record id]
+    texts: dict = field(default_factory=dict)  # record id -> its intelligence text
+
+    def client(self, role: str) -> ApiClient:
+        if role == "anonymous":
+            return self.clients.setdefault("anonymous", ApiClient(self.app))
+        return self.clients[role]
+
+    def log_intel(self, author: str) -> str:
+        rid = f.new_id()
+        text = f"{SECRET_TEXT} [{author} {rid[:8]}]"
+        rec = f.intelligence_log(self.operation_id, id=rid, intelligence_text=text)
+        resp = self.clients[author].sync(records=[rec])
+        assert resp.get_json()["records"][0]["status"] == "created", resp.get_json()
+        self.records.setdefault(author, []).append(rid)
+        self.texts[rid] = text
+        return rid
+
+    def author_of(self, record_id: str) -> str:
+        return next(a for a, ids in self.records.items() if record_id in ids)
+
+    def visible(self, viewer: str) -> set[str]:
+        return {rid for author, ids in self.records.items() for rid in ids if can_see(viewer, author)}
+
+
+def team(person):
+    return PEOPLE[person][1]
+
+
+def role(person):
+    return PEOPLE[person][0]
+
+
+def can_see(viewer: str, author: str) -> bool:
+    if role(viewer) in ("inspector", "analyst", "admin") or viewer == author:
+        return True
+    return role(viewer) == "sergeant" and team(viewer) == team(author)
+
+
+def cleared_for_text(viewer: str, author: str) -> bool:
+    """The rule written out independently of server/core/security.py."""
+    if viewer == author:
+        return True
+    if role(viewer) in ("inspector", "analyst"):
+        return True
+    return role(viewer) == "sergeant" and team(viewer) == team(author)
+
+
+@pytest.fixture
+def world(app, quick_officer, operation) -> World:
+    w = World(app=app, operation_id=operation.id)
+    for person, (r, t) in PEOPLE.items():
+        officer = quick_officer(role=r, team=t)
+        client = ApiClient(app, officer)
+        assert client.login(officer.shoulder_number).status_code == 200
+        w.clients[person], w.officers[person] = client, officer
+    for person in LOGGERS:
+        w.log_intel(person)
+    return w
+
+
+def fingerprint(app) -> tuple:
+    """Everything a write could change."""
+    with app.app_context():
+        s = db.session
+        out = (s.scalar(select(func.count()).select_from(Record)),
+               s.scalar(select(func.coalesce(func.sum(Record.version), 0))),
+               tuple(s.execute(select(Record.id, Record.status, Record.version, Record.notes).order_by(Record.id)).all()),
+               s.scalar(select(func.count()).select_from(AuditEntry)),
+               s.scalar(select(func.count()).select_from(Shift)),
+               tuple(s.execute(select(Operation.id, Operation.name, Operation.description).order_by(Operation.id)).all()))
+        s.remove()
+        return out
+
+
+def record_version(app, record_id: str) -> int:
+    with app.app_context():
+        v = db.session.scalar(select(Record.version).where(Record.id == uuid.UUID(record_id)))
+        db.session.remove()
+        return v
+
+
+def url_for(rule: str, world: World, record_id: str | None) -> str:
+    values = {"<uuid:record_id>": record_id, "<int:operation_id>": str(world.operation_id),
+              "<path:path>": "records/new"}
+    url = rule
+    for placeholder, value in values.items():
+        if placeholder in url:
+            url = url.replace(placeholder, value)
+    assert "<" not in url, f"tests/security/test_access_matrix.py: give a value for {url}"
+    return url
+
+
+def body_for(rule: str, method: str, world: World, actor_role: str, record_id: str | None):
+    if rule == "/api/auth/login":
+        person = "officer" if actor_role == "anonymous" else actor_role
+        return {"shoulder_number": world.officers[person].shoulder_number, "password": DEMO_PASSWORD}
+    if rule == "/api/operations":
+        return {"name": "Operation Matrix", "slug": f"matrix-{uuid.uuid4().hex[:8]}", "local_policing_area": "West",
+                "target_areas": ["NN3"], "starts_on": "2026-01-01"}
+    if rule == "/api/operations/<int:operation_id>":
+        return {"description": f"Changed by {actor_role}"}
+    if rule == "/api/records/<uuid:record_id>":
+        return {"base_version": record_version(world.app, record_id), "notes": f"amended by {actor_role}"}
+    if rule.endswith("/void"):
+        return {"reason": "Logged twice by mistake"}
+    if rule.endswith("/return"):
+        return {"comment": "Please add the place"}
+    if rule.endswith("/verify"):
+        return {"comment": "Checked"}
+    if rule == "/api/sync":
+        return {"device_id": "matrix-phone", "records": [f.stop_search(world.operation_id)]}
+    return {}
+
+
+def call(client: ApiClient, method: str, url: str, body):
+    if method == "GET":
+        return client.get(url)
+    return getattr(client, method.lower())(url, json=body) if method != "DELETE" else client.delete(url)
+
+
+def intelligence_items(payload):
+    """Every intelligence-log record anywhere in a JSON answer."""
+    if isinstance(payload, dict):
+        if payload.get("kind") == "intelligence_log" and "id" in payload:
+            yield payload
+        for v in payload.values():
+            yield from intelligence_items(v)
+    elif isinstance(payload, list):
+        for v in payload:
+            yield from intelligence_items(v)
+
+
+def check_restricted_fields(world: World, actor: str, resp, where: str) -> None:
+    raw = resp.get_data(as_text=True)
+    for rid, text in world.texts.items():
+        author = world.author_of(rid)
+        if text in raw:
+            assert actor != "anonymous" and cleared_for_text(actor, author), \
+                f"{where}: {actor} was sent the intelligence text of {author}'s log"
+    if resp.is_json:
+        for item in intelligence_items(resp.get_json()):
+            author = world.author_of(item["id"])
+            assert ("intelligence_text" in item) == cleared_for_text(actor, author), \
+                f"{where}: intelligence_text shown={('intelligence_text' in item)} to {actor} for {author}'s log"
+
+
+def expectations(rule: str, method: str):
+    """(role, relation, status) triples; relation None when the endpoint is not about one record."""
+    row = EXPECTED[(rule, method)]
+    about_a_record = "<uuid:record_id>" in rule
+    for r in ROLES:
+        want = row[r]
+        if not about_a_record:
+            yield r, None, want
+        elif isinstance(want, int):
+            for relation in RELATIONS if r != "anonymous" else ("same_team",):
+                if AUTHOR[r][relation] is not None:
+                    yield r, relation, want
+        else:
+            for relation in RELATIONS:
+                if want[relation] is not None:
+                    yield r, relation, want[relation]
+
+
+def test_every_endpoint_has_expectations_and_no_row_is_stale():
+    served = {(rule, method) for rule, method, _ in ALL_ROUTES}
+    missing = sorted(served - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - served)
+    assert not missing, f"Endpoints without access expectations (add rows to EXPECTED): {missing}"
+    assert not stale, f"Expectations for endpoints that no longer exist: {stale}"
+    for key, row in EXPECTED.items():
+        assert set(row) == set(ROLES), f"{key}: every role needs an expectation"
+
+
+@pytest.mark.parametrize("rule,method", [(r, m) for r, m, _ in ALL_ROUTES], ids=[f"{m} {r}" for r, m, _ in ALL_ROUTES])
+def test_access(rule, method, world, app):
+    if (rule, method) not in EXPECTED:
+        pytest.fail(f"No access expectations for {method} {rule}: add a row to EXPECTED in {__file__}")
+    writes = method != "GET"
+    failures = []
+    for actor, relation, want in expectations(rule, method):
+        record_id = None
+        if relation is not None:
+            author = AUTHOR[actor][relation]
+            # A fresh record for each write, so one check never depends on another.
+            record_id = world.log_intel(author) if writes else world.records[author][0]
+        url = url_for(rule, world, record_id)
+        body = body_for(rule, method, world, actor, record_id)
+        before = fingerprint(app) if writes else None
+        client = world.client(actor)
+        resp = call(client, method, url, body)
+        where = f"{method} {rule} as {actor}" + (f" on {relation} record" if relation else "")
+        if resp.status_code != want:
+            failures.append(f"{where}: {resp.status_code}, expected {want}: {resp.get_data(as_text=True)[:200]}")
+            continue
+        if want in ERROR_CODES:
+            assert resp.is_json, where
+            assert resp.get_json()["error"]["code"] == ERROR_CODES[want], (where, resp.get_json())
+            if writes:
+                assert fingerprint(app) == before, f"{where}: a refused write changed something"
+        if resp.status_code < 300:
+            check_restricted_fields(world, actor, resp, where)
+        if rule == "/api/auth/logout" and resp.status_code == 200 and actor != "anonymous":
+            assert client.get("/api/auth/me").status_code == 401
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("actor", [r for r in ROLES if r != "anonymous"])
+def test_lists_hold_exactly_what_the_role_may_see(actor, world):
+    client = world.client(actor)
+    body = client.get("/api/records?per_page=200").get_json()
+    got = {item["id"] for item in body["items"]}
+    assert got == world.visible(actor)
+    assert body["total"] == len(got)
+    check_restricted_fields(world, actor, client.get("/api/records?per_page=200"), f"list as {actor}")
+    # Filtering by another team's officer cannot widen the scope.
+    other = world.officers["other_officer"].id
+    got = {i["id"] for i in client.get(f"/api/records?officer={other}&per_page=200").get_json()["items"]}
+    assert got == {rid for rid in world.records["other_officer"] if rid in world.visible(actor)}
+    # The change feed: only one's own entries.
+    changes = client.get("/api/sync/changes").get_json()
+    assert {r["id"] for r in changes["records"]} == set(world.records.get(actor, []))
+
+
+def test_intelligence_text_after_review_and_void_still_follows_the_rule(world):
+    """Answers to writes carry the record too: the rule holds there as well."""
+    rid = world.log_intel("officer")
+    for actor, path, body in (("sergeant", "verify", {}), ("inspector", "return", {"comment": "Add detail"}),
+                              ("admin", "void", {"reason": "Duplicate entry"})):
+        resp = world.client(actor).post(f"/api/records/{rid}/{path}", json=body)
+        assert resp.status_code == 200, resp.get_json()
+        check_restricted_fields(world, actor, resp, f"{path} as {actor}")
+        assert ("intelligence_text" in resp.get_json()["record"]) == (actor != "admin")
+    for actor in ("officer", "colleague", "other_officer", "sergeant", "other_sergeant", "inspector", "analyst",
+                  "admin"):
+        resp = world.client(actor).get(f"/api/records/{rid}")
+        check_restricted_fields(world, actor, resp, f"GET voided as {actor}")

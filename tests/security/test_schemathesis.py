@@ -1,0 +1,110 @@
+"""Property-based API testing: schemathesis generates requests from
+/api/openapi.json and runs its default checks on every answer (no 5xx, status
+codes, content types, headers and bodies as documented, invalid data refused,
+unauthenticated calls refused), through the WSGI app, as a logged-in inspector
+(the role that may call the most endpoints) with the CSRF header.
+
+One test per operation and generation mode (valid and invalid data); the
+operations are read from the app's own OpenAPI document at collection time,
+so a new endpoint is tested without touching this file."""
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.generation.modes import GenerationMode
+
+from tests.conftest import DEMO_PASSWORD
+from tests.security.endpoints import collection_app
+
+# Per operation and mode; ~25 s for the whole API. Explore harder with SCHEMATHESIS_MAX_EXAMPLES=200.
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+
+
+def _operation_labels() -> list[str]:
+    spec = collection_app().test_client().get("/api/openapi.json").get_json()
+    return sorted(f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item
+                  if method in ("get", "post", "put", "patch", "delete"))
+
+
+LABELS = _operation_labels()
+
+
+@pytest.fixture
+def fresh_session(app, make_officer, operation):
+    """Each example gets its own session, so a generated logout cannot end the next example's."""
+    inspector = make_officer(role="inspector", team=None, shoulder_number="INSP9001")
+
+    def login():
+        http = app.test_client()
+        resp = http.post("/api/auth/login", json={"shoulder_number": inspector.shoulder_number,
+                                                   "password": DEMO_PASSWORD})
+        assert resp.status_code == 200
+        return {"beatbook_session": http.get_cookie("beatbook_session").value}, resp.get_json()["csrf_token"]
+
+    return login
+
+
+class SessionAuth:
+    """A fresh login per generated case (a generated logout must not end the next case's session):
+    the session cookie plus the X-CSRF-Token header, the two security schemes the document declares."""
+
+    login = None  # set per test
+
+    def get(self, case, ctx):
+        return SessionAuth.login()
+
+    def set(self, case, data, ctx):
+        cookies, csrf = data
+        case.cookies = {**(case.cookies or {}), **cookies}
+        if case.method.upper() not in ("GET", "HEAD"):
+            case.headers = {**(case.headers or {}), "X-CSRF-Token": csrf}
+
+
+def plausible(case) -> bool:
+    """Rules across fields that an OpenAPI document cannot state (the API answers 422 for them, tested in
+    test_input_limits.py): a period's end is not before its start."""
+    q = case.query or {}
+    if isinstance(q.get("from"), str) and isinstance(q.get("to"), str) and q["to"] < q["from"]:
+        return False
+    body = case.body if isinstance(case.body, dict) else {}
+    starts, ends = body.get("starts_on"), body.get("ends_on")
+    if isinstance(starts, str) and isinstance(ends, str) and ends < starts:
+        return False
+    if case.method.upper() == "PATCH" and "/operations/" in case.path and isinstance(ends, str):
+        return False  # compared with the stored start date
+    return True
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+@pytest.mark.parametrize("label", LABELS)
+def test_api_conforms_to_its_schema(app, fresh_session, label, mode):
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    SessionAuth.login = staticmethod(fresh_session)
+    schema.auth(refresh_interval=None)(SessionAuth)
+    operation = schema.find_operation_by_label(label)
+    assert operation is not None, label
+    strategy = operation.as_strategy(generation_mode=mode)
+    if mode is GenerationMode.POSITIVE:
+        strategy = strategy.filter(plausible)
+
+    @given(case=strategy)
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        case.call_and_validate()
+
+    run()
+
+
+def test_every_api_route_is_in_the_openapi_document():
+    """An undocumented endpoint would escape schemathesis (and any reviewer reading the document)."""
+    import re
+
+    from tests.security.endpoints import ALL_ROUTES
+    placeholder = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
+    served = {method + " " + placeholder.sub(r"{\1}", rule) for rule, method, _ in ALL_ROUTES
+              if rule.startswith("/api/") and rule != "/api/openapi.json"}
+    assert served == set(LABELS)
