@@ -37,3 +37,13 @@ API_VERSION = "1.0"
 OPENAPI_VERSION = "3.0.3"
 OPENAPI_URL_PREFIX = "/api"
 OPENAPI_JSON_PATH = "openapi.json"
+
+# ---- production (issue 7; README "Production") ----
+# The public origin(s) officers open, comma-separated; required in production.
+# State-changing requests whose Origin header is not one of them are refused.
+ALLOWED_ORIGINS = ""
+# /metrics: served to localhost, or to anyone sending "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = None
+# Logs: "json" (one object per line) or "text".
+LOG_FORMAT = "text"
+LOG_LEVEL = "INFO"

@@ -1,7 +1,6 @@
 """Beatbook: a field-activity log for targeted policing operations."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -36,6 +35,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .core.security import init_security
     init_security(app)
 
+    from .ops import init_ops
+    init_ops(app)  # probes, request logs and ids, metrics, proxy fix, migrate-safely
+
     from .client_app import bp as client_bp
     app.register_blueprint(client_bp)
 
@@ -45,5 +47,5 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    if app.config["BEATBOOK_ENV"] != "testing":
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from .ops.logs import configure_logging
+    configure_logging(app)  # JSON lines in production (LOG_FORMAT), left to pytest in tests

@@ -4,8 +4,13 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
@@ -17,16 +22,26 @@ ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FORCE_TIMEZONE", "SYNC_M
             "TRUSTED_PROXY_COUNT")
 
 
-class ConfigError(RuntimeError):
-    pass
+class ConfigError(click.ClickException, RuntimeError):
+    """A setting is missing or wrong. On the command line (`flask ...`, systemd's ExecStartPre)
+    it prints one line, "Error: <message>", and exits 78 (EX_CONFIG), which the systemd unit
+    does not restart."""
+    exit_code = 78
 
 
-def _coerce(current, value: str):
+def _coerce(current, value: str, key: str = "setting"):
     if isinstance(current, bool):
         return value.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(current, int):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{key} must be a whole number, not {value!r}.") from None
     return value
+
+
+# Production (issue 7): see validate_production_settings below and README "Production".
+ENV_KEYS += ("ALLOWED_ORIGINS", "TRUSTED_PROXY_COUNT", "METRICS_TOKEN", "LOG_FORMAT", "LOG_LEVEL")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:
@@ -38,11 +53,13 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
     app.config.from_pyfile(str(CONFIG_DIR / f"{env}.py"))
     for key in ENV_KEYS:
         if key in os.environ:
-            app.config[key] = _coerce(app.config.get(key), os.environ[key])
+            app.config[key] = _coerce(app.config.get(key), os.environ[key], key)
     if overrides:
         app.config.update(overrides)
 
     url = app.config.get("DATABASE_URL")
+    if url:
+        _check_database_url(url)
     if not url:
         if env == "production":
             raise ConfigError("DATABASE_URL is required in production (a postgresql+psycopg:// URL).")
@@ -65,6 +82,7 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         raise ConfigError("SECRET_KEY is too short; use at least 32 random characters.")
     if env == "production" and not app.config.get("REDIS_URL"):
         raise ConfigError("REDIS_URL is required in production (rate limits shared by all workers).")
+    validate_production_settings(app.config, env)
 
 
 def _instance_secret(app: Flask) -> str:
@@ -75,3 +93,121 @@ def _instance_secret(app: Flask) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+# ---- validation of the production settings (issue 7) -------------------------------------
+
+LOG_FORMATS = ("json", "text")
+
+
+def _check_database_url(url) -> None:
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL is not a database URL; expected e.g. "
+                          "postgresql+psycopg://beatbook:PASSWORD@db.internal:5432/beatbook.") from None
+    if not parsed.drivername.startswith(("postgresql", "postgres", "sqlite")):
+        raise ConfigError(f"DATABASE_URL must be a PostgreSQL (or, outside production, SQLite) URL, "
+                          f"not {parsed.drivername!r}.")
+    if parsed.drivername.startswith("postgres") and (not parsed.host or not parsed.database):
+        raise ConfigError("DATABASE_URL must name a host and a database, "
+                          "e.g. postgresql+psycopg://beatbook:PASSWORD@db.internal:5432/beatbook.")
+
+
+def _check_redis_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://, "
+                          "e.g. redis://redis.internal:6379/0.")
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ConfigError("REDIS_URL: a unix:// URL needs a socket path, e.g. unix:///run/redis/redis.sock.")
+        return
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError("REDIS_URL has a port that is not a number.") from None
+    if not parts.hostname:
+        raise ConfigError("REDIS_URL must name a host, e.g. redis://redis.internal:6379/0.")
+    db = parts.path.lstrip("/")
+    if db and not db.isdigit():
+        raise ConfigError(f"REDIS_URL: the database after the last / must be a number, not {db!r}.")
+
+
+def parse_origins(value) -> list[str]:
+    """"https://a.example, https://b.example" -> ["https://a.example", "https://b.example"]."""
+    items = value if isinstance(value, (list, tuple)) else str(value or "").replace(" ", ",").split(",")
+    origins = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        try:
+            parts.port  # noqa: B018
+        except ValueError:
+            raise ConfigError(f"ALLOWED_ORIGINS: {item!r} has a port that is not a number.") from None
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("", "/") \
+                or parts.query or parts.fragment or parts.username:
+            raise ConfigError(f"ALLOWED_ORIGINS: {item!r} is not an origin; give scheme and host only, "
+                              "e.g. https://beatbook.example.police.uk (comma-separated for several).")
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return origins
+
+
+def validate_production_settings(config, env: str) -> None:
+    """Everything that can be wrong in the environment is refused here, at start,
+    with a message that names the variable (see tests/ops/test_config.py)."""
+    tz = config.get("FORCE_TIMEZONE")
+    try:
+        if not tz:
+            raise ZoneInfoNotFoundError
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(f"FORCE_TIMEZONE must be an IANA time zone such as Europe/London, not {tz!r}.") from None
+
+    if config.get("REDIS_URL"):
+        _check_redis_url(str(config["REDIS_URL"]))
+
+    origins = parse_origins(config.get("ALLOWED_ORIGINS"))
+    if env == "production":
+        if not origins:
+            raise ConfigError("ALLOWED_ORIGINS is required in production: the address(es) officers open, "
+                              "e.g. https://beatbook.example.police.uk (comma-separated for several).")
+        plain = [o for o in origins if o.startswith("http://")]
+        if plain:
+            raise ConfigError(f"ALLOWED_ORIGINS must be https:// in production, not {', '.join(plain)}.")
+        if not config.get("SESSION_COOKIE_SECURE"):
+            raise ConfigError("SESSION_COOKIE_SECURE cannot be turned off in production.")
+    config["ALLOWED_ORIGINS"] = origins
+
+    proxies = config.get("TRUSTED_PROXY_COUNT") or 0
+    try:
+        proxies = int(proxies)
+        if not 0 <= proxies <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError(f"TRUSTED_PROXY_COUNT is the number of reverse proxies in front of the app "
+                          f"(0 to 5; 1 behind one nginx), not {config.get('TRUSTED_PROXY_COUNT')!r}.") from None
+    config["TRUSTED_PROXY_COUNT"] = proxies
+
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        # An unreachable database host fails a request (and /readyz) in seconds, not minutes.
+        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+
+    log_format = str(config.get("LOG_FORMAT") or "").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {config.get('LOG_FORMAT')!r}.")
+    config["LOG_FORMAT"] = log_format
+
+    token = config.get("METRICS_TOKEN")
+    if token and len(str(token)) < 16:
+        raise ConfigError("METRICS_TOKEN is too short; use at least 16 random characters (or leave it unset "
+                          "to serve /metrics to localhost only).")
+
+
+def check_environment() -> None:
+    """Load the configuration from the environment exactly as the app will, without building
+    the app: gunicorn's master calls it so a bad setting stops the start with one clear line."""
+    load_config(Flask("beatbook-config-check", instance_path=str(ROOT / "instance")))

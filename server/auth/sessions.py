@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, session
+from flask import current_app, has_request_context, request, session
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import update
 
-from ..core.db import db, utcnow
+from ..core.db import WRITE_METHODS, db, utcnow
 from ..core.errors import ApiError
 from ..core.seclog import security_event
 from .models import LoginSession, Officer
@@ -34,9 +34,7 @@ def load_officer(session_id: str) -> Officer | None:
                        reason="idle" if now - ls.last_seen_at > idle else "absolute")
         return None
     if now - ls.last_seen_at > LAST_SEEN_GRANULARITY:
-        # Own short transaction: a read request must not turn into a writer.
-        with db.engine.begin() as conn:
-            conn.execute(update(LoginSession).where(LoginSession.id == ls.id).values(last_seen_at=now))
+        _bookkeeping(update(LoginSession).where(LoginSession.id == ls.id).values(last_seen_at=now))
     officer = ls.officer
     officer.login_session = ls
     return officer
@@ -48,8 +46,22 @@ def _unauthorized():
 
 
 def _end(session_id: str) -> None:
+    _bookkeeping(update(LoginSession).where(LoginSession.id == session_id).values(ended_at=utcnow()))
+
+
+def _bookkeeping(stmt) -> None:
+    """Write session bookkeeping in a short transaction of its own: a read request must not
+    turn into a writer. But on SQLite a write request has already taken the database's write
+    lock for its own transaction (BEGIN IMMEDIATE, core/db.py), so a second connection would
+    wait for that lock until busy_timeout (30 s) and fail with a 503: there the statement goes
+    into the request's own transaction, committed at once (nothing else has happened in it yet)."""
+    if (has_request_context() and request.method in WRITE_METHODS
+            and db.session.get_bind().dialect.name == "sqlite"):
+        db.session.execute(stmt)
+        db.session.commit()
+        return
     with db.engine.begin() as conn:
-        conn.execute(update(LoginSession).where(LoginSession.id == session_id).values(ended_at=utcnow()))
+        conn.execute(stmt)
 
 
 def start_session(officer: Officer) -> LoginSession:

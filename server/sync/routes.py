@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from ..core.db import db, utcnow
 from ..core.errors import ApiError
 from ..core.security import LOGGERS, ALL_ROLES, requires
+from ..ops.metrics import record_sync_tally
 from ..records.models import AuditEntry
+from ..records.schemas import dump_record
 from ..records.service import AnyKindRecord
 from .schemas import ChangesQuerySchema, ChangesSchema, SyncRequestSchema, SyncResponseSchema
 from .service import apply_batch
@@ -28,10 +30,18 @@ def sync(batch):
         raise ApiError(413, f"A batch holds at most {limit} shifts and records together; this one has {count}. "
                             "Send it in smaller batches.", code="batch_too_large",
                        fields={"records": [f"At most {limit} items per batch."]})
-    result = apply_batch(current_user.id, batch["device_id"], batch["shifts"], batch["records"])
-    current_app.logger.info("sync officer=%s device=%s %s", current_user.id, batch["device_id"][:64],
+    officer_id = current_user.id  # read before the commit expires the session's objects (a query)
+    result = apply_batch(officer_id, batch["device_id"], batch["shifts"], batch["records"])
+    record_sync_tally(result["tally"])
+    current_app.logger.info("sync officer=%s device=%s %s", officer_id, batch["device_id"][:64],
                             " ".join(f"{k}={v}" for k, v in sorted(result["tally"].items())))
-    return result
+    # The results are plain JSON data already: answer them as they are rather than dumping
+    # 500 items through SyncResponseSchema (which still documents them). Only a conflict's
+    # server copy needs dumping, by dump_record like everywhere else.
+    for item in result["records"]:
+        if item.get("record") is not None:
+            item["record"] = dump_record(item["record"])
+    return jsonify(shifts=result["shifts"], records=result["records"])
 
 
 @blp.route("/changes", methods=["GET"])

@@ -22,6 +22,7 @@ from ..records.models import MODEL_BY_KIND, AuditEntry, Record, Shift
 from ..records.schemas import load_record, load_shift
 from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, content_differences,
                                record_rows)
+from . import resend
 
 
 def insert_new_only(table):
@@ -111,7 +112,18 @@ class SyncBatch:
         first: list[tuple[int, dict]] = []
         repeats: list[tuple[int, dict]] = []
         seen: set[uuid.UUID] = set()
+        # Exact re-sends of stored entries skip validation and the ORM load (see resend.py).
+        candidates = resend.candidate_ids(raws)
+        stored = resend.stored_copies(set(candidates.values()))
+        resent: dict[int, dict] = {}
+        for i, rid in candidates.items():
+            copy = stored.get(rid)
+            if copy is not None and copy["officer_id"] == self.officer_id and resend.unchanged(raws[i], copy):
+                resent[i] = copy
+        absent = {rid for rid in candidates.values() if rid not in stored}
         for i, raw in enumerate(raws):
+            if i in resent:
+                continue
             try:
                 data = load_record(raw)
             except ValidationError as err:
@@ -120,7 +132,12 @@ class SyncBatch:
             (repeats if data["id"] in seen else first).append((i, data))
             seen.add(data["id"])
 
-        checker = ReferenceChecker(self.officer_id, [d for _, d in first + repeats], batch_shifts)
+        checker = ReferenceChecker(self.officer_id, [d for _, d in first + repeats] + list(resent.values()),
+                                   batch_shifts)
+        for i, copy in resent.items():
+            errs = checker.errors(copy)  # the operation's dates may have changed since
+            results[i] = (_rejected(copy["id"], errs) if errs
+                          else {"id": str(copy["id"]), "status": "unchanged", "version": copy["version"]})
         # Stop searches first, so an arrest later in the batch may link to one.
         ordered = sorted(first, key=lambda item: item[1]["kind"] != "stop_search")
         checked: list[tuple[int, dict]] = []
@@ -134,7 +151,7 @@ class SyncBatch:
             checked.append((i, data))
         checked.sort(key=lambda item: item[0])
 
-        ids = [d["id"] for _, d in checked]
+        ids = [d["id"] for _, d in checked if d["id"] not in absent]  # absent: just looked, not there
         existing = self._load(ids)
         fresh = [(i, d) for i, d in checked if d["id"] not in existing]
         created = self._insert(fresh)

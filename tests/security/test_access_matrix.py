@@ -66,6 +66,11 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("/", "GET"): dict.fromkeys(ROLES, 200),
     ("/<client_path:path>", "GET"): dict.fromkeys(ROLES, 200),
     ("/api/openapi.json", "GET"): dict.fromkeys(ROLES, 200),
+    # Probes and metrics (server/ops): public; /metrics is guarded by address or token, not by role
+    # (the test client is 127.0.0.1). Its refusals are in tests/ops/test_metrics.py.
+    ("/healthz", "GET"): dict.fromkeys(ROLES, 200),
+    ("/readyz", "GET"): dict.fromkeys(ROLES, 200),
+    ("/metrics", "GET"): dict.fromkeys(ROLES, 200),
     ("/api/auth/login", "POST"): dict.fromkeys(ROLES, 200),
     ("/api/auth/logout", "POST"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
     ("/api/auth/me", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},

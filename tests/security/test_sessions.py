@@ -145,7 +145,7 @@ def test_cookie_is_secure_outside_development(app, make_officer):
     # PostgreSQL and Redis URLs (not contacted here).
     prod = create_app({"BEATBOOK_ENV": "production", "SECRET_KEY": "p" * 48,
                        "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-                       "REDIS_URL": "redis://127.0.0.1:1/0"})
+                       "REDIS_URL": "redis://127.0.0.1:1/0", "ALLOWED_ORIGINS": "https://beatbook.example"})
     assert prod.config["SESSION_COOKIE_SECURE"] is True
     assert prod.config["SESSION_COOKIE_HTTPONLY"] is True
     assert prod.config["SESSION_COOKIE_SAMESITE"] == "Lax"

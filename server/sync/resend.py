@@ -1,0 +1,157 @@
+"""Spot exact re-sends before validating them.
+
+A phone that lost the answer to a sync sends the same batch again: every entry is
+already stored, byte for byte. Validating each one with marshmallow and loading it
+through the ORM only to find nothing changed is most of the cost of such a batch.
+Here the stored copies are fetched with one plain query per table and each payload
+is compared with its stored copy field by field; an entry that matches exactly (same
+officer, same kind, every field equal, no unknown keys) is known to be valid, because
+the stored copy passed the same schema, and needs no further work. Anything else, even
+a value that would only normalise to the same thing (" nn3", "52" for 52.0, a time in
+another offset format), goes through the full path as before.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from marshmallow import fields, missing
+from sqlalchemy import select
+
+from ..core.db import db
+from ..records.models import MODEL_BY_KIND, Record
+from ..records.schemas import _LOADERS
+
+ISO_AWARE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+RECORD_COLUMNS = ("id", "kind", "officer_id", "version") + Record.COMMON_CONTENT
+
+
+def _same_uuid(raw, stored) -> bool:
+    return isinstance(raw, str) and stored is not None and raw == str(stored)
+
+
+def _same_time(raw, stored) -> bool:
+    if not isinstance(raw, str) or not ISO_AWARE.match(raw):
+        return False
+    try:
+        return datetime.fromisoformat(raw) == stored
+    except ValueError:
+        return False
+
+
+def _same_int(raw, stored) -> bool:
+    return type(raw) is int and raw == stored
+
+
+def _same_float(raw, stored) -> bool:
+    return type(raw) in (int, float) and raw == stored
+
+
+def _same_bool(raw, stored) -> bool:
+    return type(raw) is bool and raw is stored
+
+
+def _same_str(raw, stored) -> bool:
+    return type(raw) is str and raw == stored
+
+
+def _same_list(raw, stored) -> bool:
+    return type(raw) is list and all(type(v) is str for v in raw) and raw == stored
+
+
+def _comparer(field: fields.Field):
+    if isinstance(field, fields.UUID):
+        return _same_uuid
+    if isinstance(field, fields.DateTime):
+        return _same_time
+    if isinstance(field, fields.Boolean):
+        return _same_bool
+    if isinstance(field, fields.Integer):
+        return _same_int
+    if isinstance(field, fields.Float):
+        return _same_float
+    if isinstance(field, fields.String):
+        return _same_str
+    if isinstance(field, fields.List):
+        return _same_list
+    return None
+
+
+def _plan(kind: str):
+    """(allowed keys, [(field name, comparer, allow_none, default)]) for one kind's content."""
+    schema = _LOADERS[kind]
+    allowed = frozenset(schema.load_fields)
+    plan = []
+    for name in MODEL_BY_KIND[kind].content_fields():
+        field = schema.load_fields[name]
+        default = field.load_default
+        plan.append((name, _comparer(field), field.allow_none, default))
+    return allowed, plan
+
+
+PLANS = {kind: _plan(kind) for kind in MODEL_BY_KIND}
+
+
+def unchanged(raw: dict, stored: dict) -> bool:
+    """True when `raw` is exactly the stored entry again (so the full path would say "unchanged")."""
+    allowed, plan = PLANS[stored["kind"]]
+    if raw.get("kind") != stored["kind"] or not allowed.issuperset(raw):
+        return False
+    base_version = raw.get("base_version")
+    if base_version is not None and not (type(base_version) is int and base_version >= 1):
+        return False
+    for name, same, allow_none, default in plan:
+        before = stored[name]
+        if name in raw:
+            value = raw[name]
+            if value is None:
+                if not (allow_none and before is None):
+                    return False
+            elif same is None or not same(value, before):
+                return False
+        else:
+            if default is missing:
+                return False  # required: the full path reports it
+            if (default() if callable(default) else default) != before:
+                return False
+    return True
+
+
+def stored_copies(ids: set[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    """The stored content of these entries, one query for `records` and one per kind present."""
+    if not ids:
+        return {}
+    rt = Record.__table__
+    rows = db.session.execute(select(*(rt.c[c] for c in RECORD_COLUMNS)).where(rt.c.id.in_(ids))).all()
+    out = {r[0]: dict(zip(RECORD_COLUMNS, r)) for r in rows}
+    by_kind: dict[str, list] = {}
+    for rid, row in out.items():
+        by_kind.setdefault(row["kind"], []).append(rid)
+    complete = {}
+    for kind, kind_ids in by_kind.items():
+        model = MODEL_BY_KIND.get(kind)
+        if model is None:
+            continue
+        t = model.__table__
+        names = ("id",) + model.DETAIL_CONTENT
+        for r in db.session.execute(select(*(t.c[c] for c in names)).where(t.c.id.in_(kind_ids))):
+            row = out[r[0]]
+            row.update(zip(names, r))
+            complete[r[0]] = row
+    return complete
+
+
+def candidate_ids(raws: list) -> dict[int, uuid.UUID]:
+    """Index -> id for payloads whose id parses and appears once in the batch."""
+    found: dict[int, uuid.UUID] = {}
+    counts: dict[uuid.UUID, int] = {}
+    for i, raw in enumerate(raws):
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw.get("kind") in PLANS:
+            try:
+                rid = uuid.UUID(raw["id"])
+            except ValueError:
+                continue
+            found[i] = rid
+            counts[rid] = counts.get(rid, 0) + 1
+    return {i: rid for i, rid in found.items() if counts[rid] == 1}

@@ -1,0 +1,37 @@
+"""The benchmark harness runs end to end on tiny sizes (SQLite, the real app under gunicorn).
+
+Not a benchmark: the figures of a --quick run mean nothing. It checks that `make bench`
+still works, and the harness itself checks what the app answered (every first send
+"created", every re-send "unchanged").
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_quick_bench_runs_and_writes_its_table_and_json(tmp_path):
+    args = [sys.executable, "-m", "bench", "--quick", "--only", "sqlite", "--out", str(tmp_path)]
+    if not shutil.which("wrk"):
+        args += ["--skip", "http"]
+    env = {k: v for k, v in os.environ.items() if k not in ("BENCH_DATABASE_URL", "DATABASE_URL")}
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "sync records/s" in proc.stdout and "| target" in proc.stdout
+    [path] = tmp_path.glob("*-quick.json")
+    result = json.loads(path.read_text())
+    sqlite = result["backends"]["sqlite"]
+    ingest = sqlite["ingest"]
+    assert ingest["records"] == 100
+    assert ingest["app_records_per_s"] > 0 and ingest["raw_executemany_records_per_s"] > 0
+    tally = sqlite["tally"]
+    assert set(tally) == {"300", "1000"}
+    assert tally["1000"]["raw_total"] > 0
+    if shutil.which("wrk"):
+        http = sqlite["http"]
+        assert http["hello_rps"] > 0 and http["sync_one_rps"] > 0 and http["sync_one_errors"] == 0
+    assert any(row["benchmark"] == "4 app" for row in result["table"])

@@ -1,0 +1,148 @@
+"""One JSON line per request: request id, method, path, status, duration, user id; never a
+secret, a cookie, a query string or intelligence text."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+
+from server.ops.logs import RequestIdFilter, json_formatter
+from tests import factories as f
+from tests.conftest import DEMO_PASSWORD
+
+SOURCE_TEXT = "CHIS-7 says the van is kept behind 14 Lings Way"
+
+
+@pytest.fixture
+def request_logs(caplog):
+    caplog.set_level(logging.INFO, logger="beatbook.request")
+
+    def lines():
+        return [json.loads(json_formatter().format(r)) for r in caplog.records if r.name == "beatbook.request"]
+
+    return lines
+
+
+def all_log_text(caplog) -> str:
+    fmt = json_formatter()
+    return "\n".join(fmt.format(r) for r in caplog.records)
+
+
+def test_one_json_line_per_request_with_id_user_and_timing(officer_client, request_logs):
+    resp = officer_client.get("/api/auth/me")
+    assert resp.status_code == 200
+    lines = request_logs()
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["logger"] == "beatbook.request" and line["level"] == "INFO"
+    assert line["method"] == "GET"
+    assert line["path"] == "/api/auth/me"
+    assert line["endpoint"] == "auth.me"
+    assert line["status"] == 200
+    assert isinstance(line["duration_ms"], float) and 0 <= line["duration_ms"] < 10_000
+    assert line["user_id"] == officer_client.officer.id
+    assert re.fullmatch(r"[0-9a-f]{32}", line["request_id"])
+    assert resp.headers["X-Request-ID"] == line["request_id"]
+    assert re.match(r"^\d{4}-\d\d-\d\dT", line["time"])
+
+
+def test_an_incoming_request_id_is_kept_and_echoed(anon_client, request_logs):
+    resp = anon_client.get("/healthz", headers={"X-Request-ID": "nginx-5f2b9c0e7d1a"})
+    assert resp.headers["X-Request-ID"] == "nginx-5f2b9c0e7d1a"
+    resp = anon_client.get("/api/auth/me", headers={"X-Request-ID": "lb-0001-abcd"})
+    assert resp.headers["X-Request-ID"] == "lb-0001-abcd"
+    assert request_logs()[-1]["request_id"] == "lb-0001-abcd"
+
+
+@pytest.mark.parametrize("bad", ["short", "has space in it", "x" * 200, "inj\"ect{}", "a\u00e9bcdefgh"])
+def test_a_strange_incoming_request_id_is_replaced(anon_client, bad):
+    resp = anon_client.get("/healthz", headers={"X-Request-ID": bad})
+    assert re.fullmatch(r"[0-9a-f]{32}", resp.headers["X-Request-ID"])
+
+
+def test_every_request_gets_a_different_id(anon_client):
+    ids = {anon_client.get("/healthz").headers["X-Request-ID"] for _ in range(5)}
+    assert len(ids) == 5
+
+
+def test_the_query_string_is_never_logged(officer_client, operation, request_logs, caplog):
+    resp = officer_client.get(f"/api/records?operation={operation.id}&area=NN3&officer=secret-looking-value")
+    lines = request_logs()
+    assert lines[-1]["path"] == "/api/records"
+    assert lines[-1]["status"] == resp.status_code
+    assert "secret-looking-value" not in all_log_text(caplog)
+    assert "area=NN3" not in all_log_text(caplog)
+
+
+def test_errors_are_logged_too_with_no_user(anon_client, request_logs):
+    assert anon_client.get("/api/auth/me").status_code == 401
+    assert anon_client.get("/no/such/thing.js").status_code == 404
+    first, second = request_logs()[-2:]
+    assert (first["status"], first["user_id"], first["endpoint"]) == (401, None, "auth.me")
+    assert second["status"] == 404 and second["path"] == "/no/such/thing.js"
+
+
+def test_login_logs_neither_password_nor_cookie_nor_csrf_token(app, make_officer, request_logs, caplog):
+    from tests.conftest import ApiClient
+    officer = make_officer(shoulder_number="PC7001")
+    client = ApiClient(app, officer)
+    caplog.set_level(logging.INFO)
+    bad = client.http.post("/api/auth/login", json={"shoulder_number": "PC7001", "password": "wrong-guess-123"})
+    assert bad.status_code == 401
+    resp = client.login("PC7001")
+    assert resp.status_code == 200
+    cookie = resp.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    csrf = resp.get_json()["csrf_token"]
+    me = client.get("/api/auth/me")
+    assert me.status_code == 200
+    text = all_log_text(caplog)
+    for secret in (DEMO_PASSWORD, "wrong-guess-123", cookie, csrf):
+        assert secret not in text
+    assert "Cookie" not in text and "Set-Cookie" not in text
+    lines = request_logs()
+    assert [ln["status"] for ln in lines] == [401, 200, 200]
+    assert lines[1]["user_id"] == officer.id  # the login that succeeded is attributed
+    assert lines[2]["user_id"] == officer.id
+
+
+def test_intelligence_text_never_reaches_the_logs(officer_client, sergeant_client, operation, request_logs, caplog):
+    caplog.set_level(logging.DEBUG)
+    intel = f.intelligence_log(operation.id, intelligence_text=SOURCE_TEXT)
+    body = officer_client.sync(records=[intel]).get_json()
+    assert body["records"][0]["status"] == "created", body
+    shown = sergeant_client.get(f"/api/records/{intel['id']}").get_json()
+    assert shown["record"]["intelligence_text"] == SOURCE_TEXT  # the sergeant is cleared: it was sent
+    assert SOURCE_TEXT not in all_log_text(caplog)
+
+
+def test_other_lines_during_a_request_carry_its_request_id(app, make_officer, caplog):
+    from tests.conftest import ApiClient
+    caplog.handler.addFilter(RequestIdFilter())
+    caplog.set_level(logging.INFO)
+    make_officer(shoulder_number="PC7002")
+    resp = ApiClient(app).http.post("/api/auth/login", json={"shoulder_number": "PC7002", "password": "nope-nope-1"},
+                                    headers={"X-Request-ID": "trace-me-0001"})
+    assert resp.status_code == 401
+    # The failed-login warning (server core: app logger; hardening: beatbook.security).
+    failed = [r for r in caplog.records if r.name != "beatbook.request" and r.levelno >= logging.WARNING]
+    assert failed and all(r.request_id == "trace-me-0001" for r in failed)
+
+
+def test_probes_are_logged_at_debug_only(anon_client, caplog):
+    caplog.set_level(logging.INFO, logger="beatbook.request")
+    anon_client.get("/healthz")
+    anon_client.get("/readyz")
+    assert [r for r in caplog.records if r.name == "beatbook.request"] == []
+    caplog.set_level(logging.DEBUG, logger="beatbook.request")
+    anon_client.get("/healthz")
+    assert [r.path for r in caplog.records if r.name == "beatbook.request"] == ["/healthz"]
+
+
+def test_the_logout_request_is_still_attributed_to_the_officer(officer_client, request_logs):
+    assert officer_client.post("/api/auth/logout").status_code == 200
+    line = request_logs()[-1]
+    assert (line["path"], line["status"], line["user_id"]) == ("/api/auth/logout", 200, officer_client.officer.id)
+    officer_client.get("/api/auth/me")
+    assert request_logs()[-1]["user_id"] is None
