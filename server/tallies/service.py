@@ -8,7 +8,9 @@ Where the numbers come from
   midnight fall on the right day.
 - A force-wide view (inspector, analyst, admin; no team or officer in the
   question) sums `record_day_counts` (kept by triggers, see models.py); a view
-  scoped to a team or an officer counts `records` through the covering index
+  of one team (a sergeant's, or a force-wide viewer's `team=`), with no officer
+  in the question, sums `record_team_day_counts` (same, per team); a view
+  scoped to an officer counts `records` through the covering index
   `ix_records_officer_operation_day`.
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..records import reference as ref
 from ..records.models import Record
-from .models import RecordDayCount
+from .models import RecordDayCount, RecordTeamDayCount
 
 DIMENSIONS = ("kind", "area", "day", "week", "month", "team", "officer", "status")
 KIND_ORDER = ("intelligence_log", "arrest", "safeguarding_referral", "stop_search")  # the headline's order
@@ -101,6 +103,18 @@ def _uses_summary(q: Question) -> bool:
             and not {"team", "officer"} & set(q.group_by))
 
 
+def _summary_team(q: Question) -> str | None:
+    """The one team the question is limited to, if the per-team day counts can answer it."""
+    if q.officer_id is not None or "officer" in q.group_by:
+        return None
+    viewer = q.viewer
+    if viewer.role in FORCE_WIDE:
+        return q.team
+    if viewer.role == SERGEANT and viewer.team and q.team in (None, viewer.team):
+        return viewer.team
+    return None
+
+
 def _team_officer_ids(team: str):
     return select(Officer.id).where(Officer.team == team).scalar_subquery()
 
@@ -122,9 +136,16 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
     baseline; see compare()).
     """
     summary = _uses_summary(q)
-    t = RecordDayCount.__table__ if summary else Record.__table__
-    count = func.sum(t.c.n) if summary else func.count()
-    base = sorted({BASE_COLUMN[d] for d in dims} | {"kind"})
+    team = None if summary else _summary_team(q)
+    if summary:
+        t = RecordDayCount.__table__
+    elif team is not None:
+        t = RecordTeamDayCount.__table__
+    else:
+        t = Record.__table__
+    count = func.sum(t.c.n) if summary or team is not None else func.count()
+    base_column = dict(BASE_COLUMN, team="team") if team is not None else BASE_COLUMN
+    base = sorted({base_column[d] for d in dims} | {"kind"})
     inner_cols = [t.c[name] for name in base]
     op = q.operation
     same_operation = t.c.operation_id == op.id
@@ -135,7 +156,9 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
     inner = (select(*inner_cols, count.label("n")).select_from(t)
              .where(scope_op, t.c.occurred_on >= period.start, t.c.occurred_on <= period.end,
                     t.c.status.in_(COUNTED)))
-    if not summary:
+    if team is not None:
+        inner = inner.where(t.c.team == team)
+    elif not summary:
         viewer = q.viewer
         if viewer.role not in FORCE_WIDE:
             if viewer.role == SERGEANT and viewer.team:
@@ -160,6 +183,8 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
             columns.append(_month(c.c.occurred_on).label("month"))
         elif dim == "officer":
             columns.append(c.c.officer_id.label("officer"))
+        elif dim == "team" and team is not None:
+            columns.append(c.c.team.label("team"))
         elif dim == "team":
             officers = Officer.__table__
             source = source.join(officers, officers.c.id == c.c.officer_id)
