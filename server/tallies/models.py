@@ -30,6 +30,8 @@ class RecordDayCount(db.Model):
     __table_args__ = (
         # The comparison period reaches across operations by day and district.
         Index("ix_record_day_counts_day_area", "occurred_on", "area"),
+        # SQLite: stored in key order, the counts read straight off the key's b-tree (migration 0003).
+        {"sqlite_with_rowid": False},
     )
 
 
@@ -47,3 +49,5 @@ class RecordTeamDayCount(db.Model):
     area: Mapped[str] = mapped_column(String(8), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
