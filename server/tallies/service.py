@@ -210,41 +210,63 @@ def empty_totals() -> dict[str, int]:
 
 
 def count(q: Question, period: Period, before_launch_areas: bool = False) -> tuple[dict, list[dict]]:
-    """Totals by kind and the groups asked for, in one query."""
+    """Totals by kind and the groups asked for, in one query.
+
+    The rows come back as (<dims in order>, [kind,] n); a year by kind, area and week is
+    hundreds of groups, so the loop below does as little per row as it can."""
     dims = list(q.group_by)
     stmt, keys = _count_query(q, period, dims, before_launch_areas)
-    totals = empty_totals()
+    kind_at = keys.index("kind")
+    width = len(dims)
+    dated = [(i, d) for i, d in enumerate(dims) if d in ("day", "week")]
+    by_kind = dict.fromkeys(ref.KINDS, 0)
     groups: dict[tuple, int] = {}
-    for row in db.session.execute(stmt):
-        values = dict(zip(keys, row[:-1]))
-        n = int(row[-1] or 0)
-        if n == 0:
+    for row in db.session.execute(stmt).all():
+        n = row[-1]
+        if not n:
             continue
-        totals[values["kind"]] += n
-        totals["all"] += n
-        key = tuple(_value(d, values[d]) for d in dims)
+        n = int(n)
+        by_kind[row[kind_at]] += n
+        key = tuple(row[:width])
+        if dated:
+            key = list(key)
+            for i, dim in dated:
+                key[i] = _value(dim, key[i])
+            key = tuple(key)
         groups[key] = groups.get(key, 0) + n
-    out = []
-    officers = _officers([k[dims.index("officer")] for k in groups]) if "officer" in dims else {}
-    for key in sorted(groups, key=lambda k: _sort_key(dims, k)):
-        g = {}
+    totals = empty_totals()
+    totals.update(by_kind)
+    totals["all"] = sum(by_kind.values())
+    officer_at = dims.index("officer") if "officer" in dims else None
+    officers = _officers([k[officer_at] for k in groups]) if officer_at is not None else {}
+    parts: dict[tuple, tuple] = {}
+
+    def sort_key(key):
+        out = []
         for dim, value in zip(dims, key):
-            g[dim] = officers.get(value, {"id": value}) if dim == "officer" else value
+            part = parts.get((dim, value))
+            if part is None:
+                part = parts[(dim, value)] = _sort_part(dim, value)
+            out.append(part)
+        return out
+
+    out = []
+    for key in sorted(groups, key=sort_key):
+        g = dict(zip(dims, key))
+        if officer_at is not None:
+            value = key[officer_at]
+            g["officer"] = officers.get(value, {"id": value})
         g["count"] = groups[key]
         out.append(g)
     return totals, out
 
 
-def _sort_key(dims, key):
-    out = []
-    for dim, value in zip(dims, key):
-        if dim == "kind":
-            out.append((0, KIND_ORDER.index(value) if value in KIND_ORDER else 99, ""))
-        elif value is None:
-            out.append((1, 0, ""))
-        else:
-            out.append((0, value if isinstance(value, int) else 0, str(value)))
-    return out
+def _sort_part(dim, value):
+    if dim == "kind":
+        return (0, KIND_ORDER.index(value) if value in KIND_ORDER else 99, "")
+    if value is None:
+        return (1, 0, "")
+    return (0, value if isinstance(value, int) else 0, str(value))
 
 
 def _officers(ids) -> dict[int, dict]:
