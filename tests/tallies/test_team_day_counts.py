@@ -150,3 +150,74 @@ def test_team_views_read_the_team_counts_and_equal_a_plain_count(app, make_offic
         assert service._summary_team(service.Question(op, sergeant, team="Team B")) is None
         totals, _ = service.count(service.Question(op, sergeant, team="Team B"), period)
         assert totals["all"] == 0
+
+
+def _record_row(officer_id, operation_id):
+    at = datetime.now(timezone.utc) - timedelta(hours=1)
+    return {"id": uuid.uuid4(), "kind": "arrest", "operation_id": operation_id, "officer_id": officer_id,
+            "occurred_at": at, "occurred_on": at.date(), "area": "NN3", "status": "submitted", "version": 1,
+            "notes": ""}
+
+
+def _in_thread(fn):
+    import threading
+    errors = []
+
+    def run():
+        try:
+            fn()
+        except Exception as exc:  # pragma: no cover - reported by the assert below
+            errors.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, errors
+
+
+def test_a_team_change_racing_a_batch_keeps_exact_counts(app, make_officer, operation):
+    """A batch not yet committed when the officer's team changes, and a team change not yet
+    committed when a batch arrives: either way each record is counted once, in the new team
+    (PostgreSQL: the triggers lock the authors' officer rows; SQLite: one writer at a time)."""
+    import time
+    a = make_officer("officer", team="Team A")
+    with app.app_context():
+        engine = db.engine
+        # 1. The batch first, uncommitted; then the team change.
+        batch = engine.connect()
+        tx = batch.begin()
+        batch.execute(insert(Record.__table__), [_record_row(a.id, operation.id)])
+
+        def move_to_b():
+            with engine.begin() as conn:
+                conn.execute(update(Officer.__table__).where(Officer.__table__.c.id == a.id).values(team="Team B"))
+
+        t, errors = _in_thread(move_to_b)
+        time.sleep(0.5)
+        tx.commit()
+        batch.close()
+        t.join(60)
+        assert not t.is_alive() and errors == []
+    ok, expected, kept = team_counts_agree(app)
+    assert ok, (expected, kept)
+    with app.app_context():
+        # 2. The team change first, uncommitted; then a batch.
+        change = engine.connect()
+        tx = change.begin()
+        change.execute(update(Officer.__table__).where(Officer.__table__.c.id == a.id).values(team="Team C"))
+
+        def send_batch():
+            with engine.begin() as conn:
+                conn.execute(insert(Record.__table__), [_record_row(a.id, operation.id)])
+
+        t, errors = _in_thread(send_batch)
+        time.sleep(0.5)
+        tx.commit()
+        change.close()
+        t.join(60)
+        assert not t.is_alive() and errors == []
+    ok, expected, kept = team_counts_agree(app)
+    assert ok, (expected, kept)
+    teams = Counter()
+    for k, n in kept.items():
+        teams[k[1]] += n
+    assert +teams == {"Team C": 2}

@@ -40,10 +40,19 @@ KEY = "operation_id, team, occurred_on, kind, area, status"
 RKEY = "r.operation_id, o.team, r.occurred_on, r.kind, r.area, r.status"
 ROW = "operation_id, occurred_on, kind, area, status"
 
+# PostgreSQL: the authors' officer rows are locked FOR SHARE (in id order) before their team is
+# read. A team change (UPDATE officers, which needs the row) then waits for the batch to commit
+# and its trigger sees the batch's records; a batch waits for an uncommitted team change and
+# then reads the new team (each statement of a plpgsql function takes a new snapshot under
+# READ COMMITTED). Without it, a batch and a team change at the same moment could leave the
+# batch's records counted under the old team.
+_PG_LOCK_AUTHORS = """
+    PERFORM 1 FROM officers WHERE id IN (SELECT officer_id FROM {rows}) ORDER BY id FOR SHARE;"""
+
 PG_FUNCTIONS = [
     f"""
 CREATE FUNCTION record_team_day_counts_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+BEGIN{_PG_LOCK_AUTHORS.format(rows="new_rows")}
     INSERT INTO record_team_day_counts AS c ({KEY}, n)
     SELECT {RKEY}, count(*) FROM new_rows r JOIN officers o ON o.id = r.officer_id
      WHERE o.team IS NOT NULL GROUP BY {RKEY} ORDER BY {RKEY}
@@ -53,6 +62,8 @@ END $$""",
     f"""
 CREATE FUNCTION record_team_day_counts_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM officers WHERE id IN (SELECT officer_id FROM old_rows UNION SELECT officer_id FROM new_rows)
+     ORDER BY id FOR SHARE;
     INSERT INTO record_team_day_counts AS c ({KEY}, n)
     SELECT {KEY}, sum(d) FROM (
         SELECT o.operation_id, ot.team, o.occurred_on, o.kind, o.area, o.status, -1 AS d
@@ -73,7 +84,7 @@ BEGIN
 END $$""",
     f"""
 CREATE FUNCTION record_team_day_counts_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+BEGIN{_PG_LOCK_AUTHORS.format(rows="old_rows")}
     UPDATE record_team_day_counts AS c SET n = c.n - d.cnt
       FROM (SELECT {RKEY}, count(*) AS cnt FROM old_rows r JOIN officers o ON o.id = r.officer_id
              WHERE o.team IS NOT NULL GROUP BY {RKEY}) AS d
