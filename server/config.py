@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +57,10 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
             app.config[key] = _coerce(app.config.get(key), os.environ[key], key)
     if overrides:
         app.config.update(overrides)
+    # The session cookie is set once, at login (SESSION_REFRESH_EACH_REQUEST = False): it must
+    # last as long as a session can (the absolute timeout), and no longer.
+    if not (overrides and "PERMANENT_SESSION_LIFETIME" in overrides):
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(app.config["SESSION_ABSOLUTE_MINUTES"]))
 
     url = app.config.get("DATABASE_URL")
     if url:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import with_polymorphic
 
 from ..core.db import db, utcnow
@@ -114,26 +115,34 @@ def full_payload(record: Record) -> dict:
     return {k: dumped[k] for k in keep if k in dumped}
 
 
+@cache
+def _reference_queries():
+    """The checker's three lookups, built once (a one-record sync spent as long building them as running them)."""
+    from ..operations.models import Operation
+    from .models import Shift, StopSearch
+
+    ids = bindparam("ids", expanding=True)
+    return (select(Operation.id, Operation.starts_on, Operation.ends_on).where(Operation.id.in_(ids)),
+            select(Shift.id, Shift.officer_id, Shift.operation_id).where(Shift.id.in_(ids)),
+            select(StopSearch.id).where(StopSearch.id.in_(ids)))
+
+
 class ReferenceChecker:
     """Checks what payloads point at (operation, shift, linked stop search) with
     a few queries for a whole batch rather than a few per record."""
 
     def __init__(self, officer_id: int, payloads: list[dict], batch_shifts: dict | None = None):
-        from ..operations.models import Operation
-        from .models import Shift, StopSearch
-
+        operations_q, shifts_q, stop_searches_q = _reference_queries()
         self.officer_id = officer_id
         op_ids = {p["operation_id"] for p in payloads}
-        self.operations = {r.id: r for r in db.session.execute(
-            select(Operation.id, Operation.starts_on, Operation.ends_on).where(Operation.id.in_(op_ids)))} if op_ids else {}
+        self.operations = {r.id: r for r in db.session.execute(operations_q, {"ids": list(op_ids)})} if op_ids else {}
         self.shifts = dict(batch_shifts or {})
         shift_ids = {p["shift_id"] for p in payloads if p.get("shift_id")} - set(self.shifts)
         if shift_ids:
-            for r in db.session.execute(select(Shift.id, Shift.officer_id, Shift.operation_id)
-                                        .where(Shift.id.in_(shift_ids))):
+            for r in db.session.execute(shifts_q, {"ids": list(shift_ids)}):
                 self.shifts[r.id] = (r.officer_id, r.operation_id)
         linked = {p["linked_stop_search_id"] for p in payloads if p.get("linked_stop_search_id")}
-        self.stop_searches = set(db.session.scalars(select(StopSearch.id).where(StopSearch.id.in_(linked)))) if linked else set()
+        self.stop_searches = set(db.session.scalars(stop_searches_q, {"ids": list(linked)})) if linked else set()
 
     def accept_stop_search(self, record_id) -> None:
         """A stop search in the same batch can be linked from an arrest after it."""

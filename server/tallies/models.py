@@ -30,4 +30,24 @@ class RecordDayCount(db.Model):
     __table_args__ = (
         # The comparison period reaches across operations by day and district.
         Index("ix_record_day_counts_day_area", "occurred_on", "area"),
+        # SQLite: stored in key order, the counts read straight off the key's b-tree (migration 0003).
+        {"sqlite_with_rowid": False},
     )
+
+
+class RecordTeamDayCount(db.Model):
+    """The same per team: for each (operation, team, local day, kind, area, status), how many
+    records the officers now in that team have. Kept by triggers on `records` and on
+    `officers.team` (migration 0003), so a sergeant's tally of a long operation sums a few
+    thousand rows too. Officers without a team are not counted here."""
+    __tablename__ = "record_team_day_counts"
+
+    operation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)

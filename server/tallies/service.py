@@ -8,7 +8,9 @@ Where the numbers come from
   midnight fall on the right day.
 - A force-wide view (inspector, analyst, admin; no team or officer in the
   question) sums `record_day_counts` (kept by triggers, see models.py); a view
-  scoped to a team or an officer counts `records` through the covering index
+  of one team (a sergeant's, or a force-wide viewer's `team=`), with no officer
+  in the question, sums `record_team_day_counts` (same, per team); a view
+  scoped to an officer counts `records` through the covering index
   `ix_records_officer_operation_day`.
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..records import reference as ref
 from ..records.models import Record
-from .models import RecordDayCount
+from .models import RecordDayCount, RecordTeamDayCount
 
 DIMENSIONS = ("kind", "area", "day", "week", "month", "team", "officer", "status")
 KIND_ORDER = ("intelligence_log", "arrest", "safeguarding_referral", "stop_search")  # the headline's order
@@ -101,6 +103,18 @@ def _uses_summary(q: Question) -> bool:
             and not {"team", "officer"} & set(q.group_by))
 
 
+def _summary_team(q: Question) -> str | None:
+    """The one team the question is limited to, if the per-team day counts can answer it."""
+    if q.officer_id is not None or "officer" in q.group_by:
+        return None
+    viewer = q.viewer
+    if viewer.role in FORCE_WIDE:
+        return q.team
+    if viewer.role == SERGEANT and viewer.team and q.team in (None, viewer.team):
+        return viewer.team
+    return None
+
+
 def _team_officer_ids(team: str):
     return select(Officer.id).where(Officer.team == team).scalar_subquery()
 
@@ -122,9 +136,16 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
     baseline; see compare()).
     """
     summary = _uses_summary(q)
-    t = RecordDayCount.__table__ if summary else Record.__table__
-    count = func.sum(t.c.n) if summary else func.count()
-    base = sorted({BASE_COLUMN[d] for d in dims} | {"kind"})
+    team = None if summary else _summary_team(q)
+    if summary:
+        t = RecordDayCount.__table__
+    elif team is not None:
+        t = RecordTeamDayCount.__table__
+    else:
+        t = Record.__table__
+    count = func.sum(t.c.n) if summary or team is not None else func.count()
+    base_column = dict(BASE_COLUMN, team="team") if team is not None else BASE_COLUMN
+    base = sorted({base_column[d] for d in dims} | {"kind"})
     inner_cols = [t.c[name] for name in base]
     op = q.operation
     same_operation = t.c.operation_id == op.id
@@ -135,7 +156,9 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
     inner = (select(*inner_cols, count.label("n")).select_from(t)
              .where(scope_op, t.c.occurred_on >= period.start, t.c.occurred_on <= period.end,
                     t.c.status.in_(COUNTED)))
-    if not summary:
+    if team is not None:
+        inner = inner.where(t.c.team == team)
+    elif not summary:
         viewer = q.viewer
         if viewer.role not in FORCE_WIDE:
             if viewer.role == SERGEANT and viewer.team:
@@ -160,6 +183,8 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
             columns.append(_month(c.c.occurred_on).label("month"))
         elif dim == "officer":
             columns.append(c.c.officer_id.label("officer"))
+        elif dim == "team" and team is not None:
+            columns.append(c.c.team.label("team"))
         elif dim == "team":
             officers = Officer.__table__
             source = source.join(officers, officers.c.id == c.c.officer_id)
@@ -185,41 +210,63 @@ def empty_totals() -> dict[str, int]:
 
 
 def count(q: Question, period: Period, before_launch_areas: bool = False) -> tuple[dict, list[dict]]:
-    """Totals by kind and the groups asked for, in one query."""
+    """Totals by kind and the groups asked for, in one query.
+
+    The rows come back as (<dims in order>, [kind,] n); a year by kind, area and week is
+    hundreds of groups, so the loop below does as little per row as it can."""
     dims = list(q.group_by)
     stmt, keys = _count_query(q, period, dims, before_launch_areas)
-    totals = empty_totals()
+    kind_at = keys.index("kind")
+    width = len(dims)
+    dated = [(i, d) for i, d in enumerate(dims) if d in ("day", "week")]
+    by_kind = dict.fromkeys(ref.KINDS, 0)
     groups: dict[tuple, int] = {}
-    for row in db.session.execute(stmt):
-        values = dict(zip(keys, row[:-1]))
-        n = int(row[-1] or 0)
-        if n == 0:
+    for row in db.session.execute(stmt).all():
+        n = row[-1]
+        if not n:
             continue
-        totals[values["kind"]] += n
-        totals["all"] += n
-        key = tuple(_value(d, values[d]) for d in dims)
+        n = int(n)
+        by_kind[row[kind_at]] += n
+        key = tuple(row[:width])
+        if dated:
+            key = list(key)
+            for i, dim in dated:
+                key[i] = _value(dim, key[i])
+            key = tuple(key)
         groups[key] = groups.get(key, 0) + n
-    out = []
-    officers = _officers([k[dims.index("officer")] for k in groups]) if "officer" in dims else {}
-    for key in sorted(groups, key=lambda k: _sort_key(dims, k)):
-        g = {}
+    totals = empty_totals()
+    totals.update(by_kind)
+    totals["all"] = sum(by_kind.values())
+    officer_at = dims.index("officer") if "officer" in dims else None
+    officers = _officers([k[officer_at] for k in groups]) if officer_at is not None else {}
+    parts: dict[tuple, tuple] = {}
+
+    def sort_key(key):
+        out = []
         for dim, value in zip(dims, key):
-            g[dim] = officers.get(value, {"id": value}) if dim == "officer" else value
+            part = parts.get((dim, value))
+            if part is None:
+                part = parts[(dim, value)] = _sort_part(dim, value)
+            out.append(part)
+        return out
+
+    out = []
+    for key in sorted(groups, key=sort_key):
+        g = dict(zip(dims, key))
+        if officer_at is not None:
+            value = key[officer_at]
+            g["officer"] = officers.get(value, {"id": value})
         g["count"] = groups[key]
         out.append(g)
     return totals, out
 
 
-def _sort_key(dims, key):
-    out = []
-    for dim, value in zip(dims, key):
-        if dim == "kind":
-            out.append((0, KIND_ORDER.index(value) if value in KIND_ORDER else 99, ""))
-        elif value is None:
-            out.append((1, 0, ""))
-        else:
-            out.append((0, value if isinstance(value, int) else 0, str(value)))
-    return out
+def _sort_part(dim, value):
+    if dim == "kind":
+        return (0, KIND_ORDER.index(value) if value in KIND_ORDER else 99, "")
+    if value is None:
+        return (1, 0, "")
+    return (0, value if isinstance(value, int) else 0, str(value))
 
 
 def _officers(ids) -> dict[int, dict]:

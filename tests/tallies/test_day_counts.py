@@ -27,7 +27,10 @@ def test_the_triggers_are_installed(app):
         else:
             names = db.session.scalars(text(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'")).all()
-    assert set(names) == {"records_day_counts_insert", "records_day_counts_update", "records_day_counts_delete"}
+    assert set(names) == {"records_day_counts_insert", "records_day_counts_update", "records_day_counts_delete",
+                          # migration 0003: the per-team day counts
+                          "records_team_day_counts_insert", "records_team_day_counts_update",
+                          "records_team_day_counts_delete"}
 
 
 def test_counts_follow_sync_review_void_and_edits(app, officer_client, colleague_client, sergeant_client,

@@ -10,6 +10,7 @@ import requests
 from tests.conftest import DEMO_PASSWORD
 from tests import factories as f
 from tests.tallies.test_day_counts import counts_agree
+from tests.tallies.test_team_day_counts import team_counts_agree
 
 
 def session_for(base, officer):
@@ -73,4 +74,6 @@ def test_concurrent_batches_and_reviews_keep_exact_counts(app, live_server, make
     assert failures == []
     assert len(created) == 4 * 4 * 40
     ok, expected, kept = counts_agree(app)
+    assert ok, (expected, kept)
+    ok, expected, kept = team_counts_agree(app)
     assert ok, (expected, kept)

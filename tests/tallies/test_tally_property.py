@@ -17,7 +17,7 @@ from server.core.timezone import local_date
 from server.operations.models import Operation
 from server.records.models import Record
 from server.tallies import service
-from server.tallies.models import RecordDayCount
+from server.tallies.models import RecordDayCount, RecordTeamDayCount
 
 KINDS = ("stop_search", "arrest", "safeguarding_referral", "intelligence_log")
 AREAS = ("NN3", "NN5", "NN8")
@@ -180,6 +180,10 @@ def test_tallies_equal_a_plain_count(app):
             assert db.session.scalar(select(func.coalesce(func.sum(RecordDayCount.n), 0))) == 0
             assert db.session.scalar(select(func.count()).select_from(RecordDayCount).where(RecordDayCount.n < 0)) == 0
             db.session.execute(delete(RecordDayCount))
+            for table in (RecordTeamDayCount,):  # migration 0003's per-team counts go back to zero too
+                assert db.session.scalar(select(func.coalesce(func.sum(table.n), 0))) == 0
+                assert db.session.scalar(select(func.count()).select_from(table).where(table.n < 0)) == 0
+                db.session.execute(delete(table))
             db.session.commit()
             db.session.remove()
 
