@@ -116,17 +116,33 @@ class ApiClient:
         return self.post("/api/sync", {"device_id": device_id, "shifts": list(shifts), "records": list(records)}, **kw)
 
 
-@pytest.fixture
-def make_officer(app):
+_CHEAP_HASHES: dict[str, str] = {}
+
+
+def cheap_hash(password: str) -> str:
+    """The same argon2 scheme with cheap parameters (verify reads them from the hash):
+    for tests that build many logins."""
+    if password not in _CHEAP_HASHES:
+        from argon2 import PasswordHasher
+        _CHEAP_HASHES[password] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)
+    return _CHEAP_HASHES[password]
+
+
+def officer_factory(app, *, cheap: bool = False, number_format: str = "{prefix}{n_1000}"):
+    """make(role, team, shoulder_number, active, password) -> a stored, detached Officer."""
     counter = {"n": 0}
 
     def make(role="officer", team="West Team 2", shoulder_number=None, active=True, password=DEMO_PASSWORD):
         counter["n"] += 1
-        number = shoulder_number or f"{role[:2].upper()}{1000 + counter['n']}"
+        number = shoulder_number or number_format.format(prefix=role[:2].upper(), n=counter["n"],
+                                                         n_1000=1000 + counter["n"])
         with app.app_context():
             officer = Officer(shoulder_number=number, display_name=f"{role.title()} {number}", role=role,
                               team=team, active=active)
-            officer.set_password(password)
+            if cheap:
+                officer.password_hash = cheap_hash(password)
+            else:
+                officer.set_password(password)
             db.session.add(officer)
             db.session.commit()
             db.session.refresh(officer)
@@ -134,6 +150,11 @@ def make_officer(app):
         return officer
 
     return make
+
+
+@pytest.fixture
+def make_officer(app):
+    return officer_factory(app)
 
 
 @pytest.fixture

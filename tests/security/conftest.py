@@ -5,6 +5,8 @@ import logging
 
 import pytest
 
+from tests.conftest import officer_factory
+
 from server.core.db import db
 from server.records.models import Record
 from tests import factories as f
@@ -43,59 +45,16 @@ def record_version(app, record_id) -> int:
         return rec.version
 
 
-# Officers for the many-login tests: the same argon2 scheme with cheap parameters
-# (verify reads them from the hash), so building a world of eight logins is quick.
-_CHEAP_HASH = {}
-
-
-def cheap_hash(password: str) -> str:
-    if password not in _CHEAP_HASH:
-        from argon2 import PasswordHasher
-        _CHEAP_HASH[password] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)
-    return _CHEAP_HASH[password]
-
-
+# The many-login tests use cheap argon2 parameters, so building a world of logins is quick.
 @pytest.fixture
 def make_officer(app):
     """As tests/conftest.py's, with a cheap argon2 hash (these tests log in a lot)."""
-    from server.auth.models import Officer
-    from tests.conftest import DEMO_PASSWORD
-    counter = {"n": 0}
-
-    def make(role="officer", team="West Team 2", shoulder_number=None, active=True, password=DEMO_PASSWORD):
-        counter["n"] += 1
-        number = shoulder_number or f"{role[:2].upper()}{1000 + counter['n']}"
-        with app.app_context():
-            officer = Officer(shoulder_number=number, display_name=f"{role.title()} {number}", role=role,
-                              team=team, active=active, password_hash=cheap_hash(password))
-            db.session.add(officer)
-            db.session.commit()
-            db.session.refresh(officer)
-            db.session.expunge(officer)
-        return officer
-
-    return make
+    return officer_factory(app, cheap=True)
 
 
 @pytest.fixture
 def quick_officer(app):
-    from server.auth.models import Officer
-    from tests.conftest import DEMO_PASSWORD
-    counter = {"n": 0}
-
-    def make(role="officer", team="West Team 2", shoulder_number=None):
-        counter["n"] += 1
-        number = shoulder_number or f"Q{role[:2].upper()}{counter['n']:03d}"
-        with app.app_context():
-            officer = Officer(shoulder_number=number, display_name=f"{role.title()} {number}", role=role,
-                              team=team, active=True, password_hash=cheap_hash(DEMO_PASSWORD))
-            db.session.add(officer)
-            db.session.commit()
-            db.session.refresh(officer)
-            db.session.expunge(officer)
-        return officer
-
-    return make
+    return officer_factory(app, cheap=True, number_format="Q{prefix}{n:03d}")
 
 
 @pytest.fixture
