@@ -22,9 +22,10 @@ def main():
     ap.add_argument("--single", action="store_true", help="profile one-record syncs (size 1, 300 requests)")
     ap.add_argument("--pg", action="store_true")
     ap.add_argument("--html", type=Path)
+    ap.add_argument("--plain", action="store_true", help="no profiler: CPU time per request only")
     args = ap.parse_args()
     if args.single:
-        args.size, args.batches = 1, 300
+        args.size, args.batches = 1, (2000 if args.plain else 300)
     workdir = Path(tempfile.mkdtemp(prefix="beatbook-profile-"))
     backends, _ = env.backends_from_env(workdir, "postgresql" if args.pg else "sqlite")
     backend = backends[0]
@@ -41,6 +42,15 @@ def main():
     if args.dup:
         for body in bodies:
             assert client.post("/api/sync", data=body, headers=headers).status_code == 200
+    if args.plain:
+        t0, c0 = time.perf_counter(), time.process_time()
+        for body in bodies:
+            r = client.post("/api/sync", data=body, headers=headers)
+            assert r.status_code == 200, r.get_data(as_text=True)[:300]
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"{len(bodies)} requests of {args.size}: {cpu / len(bodies) * 1000:.3f} ms CPU per request, "
+              f"{elapsed / len(bodies) * 1000:.3f} ms wall per request")
+        return
     from pyinstrument import Profiler
     prof = Profiler(interval=0.0005)
     t0, c0 = time.perf_counter(), time.process_time()

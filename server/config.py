@@ -196,6 +196,9 @@ def validate_production_settings(config, env: str) -> None:
     config["TRUSTED_PROXY_COUNT"] = proxies
 
     url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if url.startswith("sqlite"):
+        from .core.db import sqlite_engine_options
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.startswith("postgresql") and "connect_timeout" not in url:
         # An unreachable database host fails a request (and /readyz) in seconds, not minutes.
         options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})

@@ -27,9 +27,6 @@ class Officer(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    # Set by the session loader: the login session this request runs under.
-    login_session = None  # type: LoginSession | None
-
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
 
@@ -46,28 +43,6 @@ class Officer(db.Model):
             _hasher.verify(_DUMMY_HASH, password)
         except VerificationError:
             pass
-
-    # flask-login protocol ---------------------------------------------------------
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    def get_id(self) -> str | None:
-        # The cookie carries the login session id, not the officer id, so a
-        # session can be ended server-side (logout, timeout, deactivation).
-        return self.login_session.id if self.login_session else None
-
-    @property
-    def csrf_token(self) -> str | None:
-        return self.login_session.csrf_token if self.login_session else None
 
     def __repr__(self) -> str:
         return f"<Officer {self.shoulder_number} {self.role}>"

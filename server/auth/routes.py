@@ -15,7 +15,7 @@ from .sessions import end_session, start_session
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Logging in and out")
 
 
-def _session_payload(officer: Officer) -> dict:
+def _session_payload(officer) -> dict:
     return {"officer": officer, "csrf_token": officer.csrf_token, "operations": Operation.current()}
 
 
@@ -32,9 +32,9 @@ def login(creds):
     if officer is None or not officer.check_password(creds["password"]) or not officer.active:
         security_event("login_failed", logging.WARNING, shoulder_number=creds["shoulder_number"][:16])
         raise ApiError(401, "Shoulder number or password is wrong.", code="login_failed")
-    start_session(officer)
-    security_event("login", officer=officer.id, role=officer.role)
-    return _session_payload(officer)
+    signed_in = start_session(officer)
+    security_event("login", officer=signed_in.id, role=signed_in.role)
+    return _session_payload(signed_in)
 
 
 @blp.route("/logout", methods=["POST"])

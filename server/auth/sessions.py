@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context, request, session
 from flask_login import LoginManager, login_user, logout_user
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
-from ..core.db import WRITE_METHODS, db, utcnow
+from ..core.db import WRITE_METHODS, core_execute, db, read_phase, utcnow
 from ..core.errors import ApiError
 from ..core.seclog import security_event
 from .models import LoginSession, Officer
@@ -19,25 +19,68 @@ login_manager.session_protection = None
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
 
 
+class SignedInOfficer:
+    """The officer a request runs as, read once per request by one query.
+
+    A plain snapshot, not the ORM Officer: nothing about it expires when the request
+    commits, so reading current_user.id afterwards (the request log, a second step)
+    never costs another query and another transaction."""
+
+    __slots__ = ("id", "shoulder_number", "display_name", "role", "team", "active", "session_id", "csrf_token")
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, **values):
+        for name in self.__slots__:
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a signed-in officer is read-only")
+
+    def get_id(self) -> str:
+        return self.session_id
+
+    def __repr__(self) -> str:
+        return f"<SignedInOfficer {self.shoulder_number} {self.role}>"
+
+    @classmethod
+    def of(cls, officer: Officer, ls: LoginSession) -> "SignedInOfficer":
+        return cls(id=officer.id, shoulder_number=officer.shoulder_number, display_name=officer.display_name,
+                   role=officer.role, team=officer.team, active=officer.active, session_id=ls.id,
+                   csrf_token=ls.csrf_token)
+
+
+_SESSION_QUERY = (
+    select(LoginSession.id, LoginSession.csrf_token, LoginSession.created_at, LoginSession.last_seen_at,
+           LoginSession.ended_at, Officer.id.label("officer_id"), Officer.shoulder_number, Officer.display_name,
+           Officer.role, Officer.team, Officer.active)
+    .join(Officer, Officer.id == LoginSession.officer_id)
+    .where(LoginSession.id == bindparam("session_id")))
+
+
 @login_manager.user_loader
-def load_officer(session_id: str) -> Officer | None:
-    ls = db.session.get(LoginSession, session_id)
-    if ls is None or ls.ended_at is not None or not ls.officer.active:
+def load_officer(session_id: str) -> SignedInOfficer | None:
+    if not isinstance(session_id, str) or len(session_id) > 64:
+        return None
+    with read_phase():  # on SQLite a write request checks the session before it queues to write
+        row = core_execute(_SESSION_QUERY, {"session_id": session_id}).first()
+    if row is None or row.ended_at is not None or not row.active:
         return None
     now = utcnow()
     cfg = current_app.config
     idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
     absolute = timedelta(minutes=cfg["SESSION_ABSOLUTE_MINUTES"])
-    if now - ls.last_seen_at > idle or now - ls.created_at > absolute:
-        _end(ls.id)
-        security_event("session_expired", officer=ls.officer_id,
-                       reason="idle" if now - ls.last_seen_at > idle else "absolute")
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        _end(row.id)
+        security_event("session_expired", officer=row.officer_id,
+                       reason="idle" if now - row.last_seen_at > idle else "absolute")
         return None
-    if now - ls.last_seen_at > LAST_SEEN_GRANULARITY:
-        _bookkeeping(update(LoginSession).where(LoginSession.id == ls.id).values(last_seen_at=now))
-    officer = ls.officer
-    officer.login_session = ls
-    return officer
+    if now - row.last_seen_at > LAST_SEEN_GRANULARITY:
+        _bookkeeping(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+    return SignedInOfficer(id=row.officer_id, shoulder_number=row.shoulder_number, display_name=row.display_name,
+                           role=row.role, team=row.team, active=row.active, session_id=row.id,
+                           csrf_token=row.csrf_token)
 
 
 @login_manager.unauthorized_handler
@@ -60,25 +103,27 @@ def _bookkeeping(stmt) -> None:
         db.session.execute(stmt)
         db.session.commit()
         return
-    with db.engine.begin() as conn:
+    # beatbook_writer: on SQLite, queue for the write lock like any writer (core/db.py)
+    with db.engine.execution_options(beatbook_writer=True).begin() as conn:
         conn.execute(stmt)
 
 
-def start_session(officer: Officer) -> LoginSession:
+def start_session(officer: Officer) -> SignedInOfficer:
     # A fresh session id at every login: a planted cookie is worthless.
     session.clear()
     ls = LoginSession(officer_id=officer.id)
     db.session.add(ls)
+    db.session.flush()
+    signed_in = SignedInOfficer.of(officer, ls)
     db.session.commit()
-    officer.login_session = ls
     session.permanent = True
-    login_user(officer)
-    return ls
+    login_user(signed_in)
+    return signed_in
 
 
-def end_session(officer: Officer) -> None:
-    if officer.login_session is not None:
-        officer.login_session.ended_at = utcnow()
-        db.session.commit()
+def end_session(officer: SignedInOfficer) -> None:
+    db.session.execute(update(LoginSession).where(LoginSession.id == officer.session_id, LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow()))
+    db.session.commit()
     logout_user()
     session.clear()

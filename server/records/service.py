@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import with_polymorphic
 
-from ..core.db import db, utcnow
+from ..core.db import core_execute, db, utcnow
 from ..core.timezone import local_date
 from .models import MODEL_BY_KIND, AuditEntry, IntelligenceLog, Record
 from .schemas import _DUMPERS
@@ -135,14 +135,18 @@ class ReferenceChecker:
         operations_q, shifts_q, stop_searches_q = _reference_queries()
         self.officer_id = officer_id
         op_ids = {p["operation_id"] for p in payloads}
-        self.operations = {r.id: r for r in db.session.execute(operations_q, {"ids": list(op_ids)})} if op_ids else {}
+        self.operations = {r.id: r for r in core_execute(operations_q, {"ids": list(op_ids)})} if op_ids else {}
         self.shifts = dict(batch_shifts or {})
         shift_ids = {p["shift_id"] for p in payloads if p.get("shift_id")} - set(self.shifts)
         if shift_ids:
-            for r in db.session.execute(shifts_q, {"ids": list(shift_ids)}):
+            for r in core_execute(shifts_q, {"ids": list(shift_ids)}):
                 self.shifts[r.id] = (r.officer_id, r.operation_id)
         linked = {p["linked_stop_search_id"] for p in payloads if p.get("linked_stop_search_id")}
-        self.stop_searches = set(db.session.scalars(stop_searches_q, {"ids": list(linked)})) if linked else set()
+        self.stop_searches = set(core_execute(stop_searches_q, {"ids": list(linked)}).scalars()) if linked else set()
+
+    def add_batch_shifts(self, batch_shifts: dict) -> None:
+        """Shifts accepted from the same batch, as (officer id, operation id) by shift id."""
+        self.shifts.update(batch_shifts)
 
     def accept_stop_search(self, record_id) -> None:
         """A stop search in the same batch can be linked from an arrest after it."""

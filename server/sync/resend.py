@@ -20,7 +20,7 @@ from functools import cache
 from marshmallow import fields, missing
 from sqlalchemy import bindparam, select
 
-from ..core.db import db
+from ..core.db import core_execute
 from ..records.models import MODEL_BY_KIND, Record
 from ..records.schemas import _LOADERS
 
@@ -132,7 +132,7 @@ def stored_copies(ids: set[uuid.UUID]) -> dict[uuid.UUID, dict]:
     """The stored content of these entries, one query for `records` and one per kind present."""
     if not ids:
         return {}
-    rows = db.session.execute(_select_by_ids(Record.__tablename__, tuple(RECORD_COLUMNS)), {"ids": list(ids)}).all()
+    rows = core_execute(_select_by_ids(Record.__tablename__, tuple(RECORD_COLUMNS)), {"ids": list(ids)}).all()
     out = {r[0]: dict(zip(RECORD_COLUMNS, r)) for r in rows}
     by_kind: dict[str, list] = {}
     for rid, row in out.items():
@@ -143,7 +143,7 @@ def stored_copies(ids: set[uuid.UUID]) -> dict[uuid.UUID, dict]:
         if model is None:
             continue
         names = ("id",) + tuple(model.DETAIL_CONTENT)
-        for r in db.session.execute(_select_by_ids(model.__tablename__, names), {"ids": kind_ids}):
+        for r in core_execute(_select_by_ids(model.__tablename__, names), {"ids": kind_ids}):
             row = out[r[0]]
             row.update(zip(names, r))
             complete[r[0]] = row

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from functools import cache
 
 from marshmallow import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..core.db import db, utcnow
+from ..core.db import core_execute, db, read_phase, utcnow
 from ..core.errors import flatten_messages
 from ..operations.models import Operation
 from ..records.models import MODEL_BY_KIND, AuditEntry, Record, Shift
@@ -25,14 +26,25 @@ from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment,
 from . import resend
 
 
+@cache
+def _insert_new_only(dialect: str, table_name: str):
+    table = db.metadata.tables[table_name]
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover
+
+
 def insert_new_only(table):
-    """INSERT that skips rows whose primary key is already there (a concurrent copy)."""
-    name = db.session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["id"])
-    if name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["id"])
-    raise RuntimeError(f"unsupported database {name}")  # pragma: no cover
+    """INSERT .. RETURNING id that skips rows whose primary key is already there (a concurrent
+    copy); built once per table (building it cost about as much as running it for one row)."""
+    return _insert_new_only(db.session.get_bind().dialect.name, table.name)
+
+
+@cache
+def _plain_insert(table_name: str):
+    return insert(db.metadata.tables[table_name])
 
 
 def _rejected(item_id, errors) -> dict:
@@ -51,23 +63,28 @@ class SyncBatch:
         self.tally: dict[str, int] = defaultdict(int)
 
     # ---- shifts ---------------------------------------------------------------------------
-    def apply_shifts(self, raws: list) -> tuple[list[dict], dict]:
-        results: list[dict | None] = [None] * len(raws)
+    def check_shifts(self, raws: list) -> None:
+        """Read phase: validate the shifts and look up their operations."""
+        self.shift_results: list[dict | None] = [None] * len(raws)
         valid: list[tuple[int, dict]] = []
         for i, raw in enumerate(raws):
             try:
                 valid.append((i, load_shift(raw)))
             except ValidationError as err:
-                results[i] = _rejected(_raw_id(raw), flatten_messages(err.messages))
+                self.shift_results[i] = _rejected(_raw_id(raw), flatten_messages(err.messages))
         op_ids = {d["operation_id"] for _, d in valid}
         known_ops = set(db.session.scalars(select(Operation.id).where(Operation.id.in_(op_ids)))) if op_ids else set()
-        accepted: dict[uuid.UUID, tuple[int, int]] = {}
-        todo = []
+        self.shifts_todo = []
         for i, data in valid:
             if data["operation_id"] not in known_ops:
-                results[i] = _rejected(data["id"], {"operation_id": ["No such operation."]})
+                self.shift_results[i] = _rejected(data["id"], {"operation_id": ["No such operation."]})
             else:
-                todo.append((i, data))
+                self.shifts_todo.append((i, data))
+
+    def apply_shifts(self) -> tuple[list[dict], dict]:
+        """Write phase: store new shifts, update the officer's own."""
+        results, todo = self.shift_results, self.shifts_todo
+        accepted: dict[uuid.UUID, tuple[int, int]] = {}
         ids = [d["id"] for _, d in todo]
         existing = {s.id: s for s in db.session.scalars(select(Shift).where(Shift.id.in_(ids)))} if ids else {}
         fresh = {d["id"]: d for _, d in todo if d["id"] not in existing}
@@ -75,8 +92,7 @@ class SyncBatch:
             rows = [dict(id=d["id"], officer_id=self.officer_id, operation_id=d["operation_id"],
                          started_at=d["started_at"], ended_at=d["ended_at"], received_at=self.now,
                          device_id=self.device_id) for d in fresh.values()]
-            stmt = insert_new_only(Shift.__table__).returning(Shift.__table__.c.id)
-            created = set(db.session.execute(stmt, rows).scalars())
+            created = set(core_execute(insert_new_only(Shift.__table__), rows).scalars())
             raced = set(fresh) - created
             if raced:
                 existing.update({s.id: s for s in db.session.scalars(select(Shift).where(Shift.id.in_(raced)))})
@@ -107,7 +123,9 @@ class SyncBatch:
         return results, accepted
 
     # ---- records --------------------------------------------------------------------------
-    def apply_records(self, raws: list, batch_shifts: dict) -> list[dict]:
+    def check_records(self, raws: list) -> None:
+        """Read phase: recognise exact re-sends, validate the rest, look up what they point at.
+        Only plain values are kept (see core.db.read_phase)."""
         results: list[dict | None] = [None] * len(raws)
         first: list[tuple[int, dict]] = []
         repeats: list[tuple[int, dict]] = []
@@ -132,8 +150,16 @@ class SyncBatch:
             (repeats if data["id"] in seen else first).append((i, data))
             seen.add(data["id"])
 
-        checker = ReferenceChecker(self.officer_id, [d for _, d in first + repeats] + list(resent.values()),
-                                   batch_shifts)
+        # Shifts sent in this batch are added in the write phase (add_batch_shifts).
+        self.checker = ReferenceChecker(self.officer_id, [d for _, d in first + repeats] + list(resent.values()))
+        self.record_results, self.first, self.repeats, self.resent, self.absent = results, first, repeats, resent, absent
+
+    def apply_records(self, batch_shifts: dict) -> list[dict]:
+        """Write phase: insert the new entries, apply edits to stored ones."""
+        results, first, repeats, resent, absent = (self.record_results, self.first, self.repeats, self.resent,
+                                                   self.absent)
+        checker = self.checker
+        checker.add_batch_shifts(batch_shifts)
         for i, copy in resent.items():
             errs = checker.errors(copy)  # the operation's dates may have changed since
             results[i] = (_rejected(copy["id"], errs) if errs
@@ -192,15 +218,14 @@ class SyncBatch:
             common, detail = record_rows(data, self.officer_id, self.device_id, self.now)
             commons.append(common)
             details[data["kind"]].append(detail)
-        stmt = insert_new_only(Record.__table__).returning(Record.__table__.c.id)
-        created = set(db.session.execute(stmt, commons).scalars())
+        created = set(core_execute(insert_new_only(Record.__table__), commons).scalars())
         if not created:
             return created
         for kind in MODEL_BY_KIND:  # stop searches before the arrests that link to them
             rows = [r for r in details.get(kind, ()) if r["id"] in created]
             if rows:
-                db.session.execute(insert(MODEL_BY_KIND[kind].__table__), rows)
-        db.session.execute(insert(AuditEntry.__table__), [
+                core_execute(_plain_insert(MODEL_BY_KIND[kind].__tablename__), rows)
+        core_execute(_plain_insert(AuditEntry.__tablename__), [
             dict(at=self.now, actor_id=self.officer_id, record_id=c["id"], record_officer_id=self.officer_id,
                  action="create", version=1, changes=None, comment=None)
             for c in commons if c["id"] in created])
@@ -222,7 +247,12 @@ class SyncBatch:
 
 def apply_batch(officer_id: int, device_id: str, shifts: list, records: list) -> dict:
     batch = SyncBatch(officer_id, device_id)
-    shift_results, accepted_shifts = batch.apply_shifts(shifts)
-    record_results = batch.apply_records(records, accepted_shifts)
+    # On SQLite the validation and lookups run before the batch queues for the one write lock,
+    # so writers hold it only while they write (core.db.read_phase; nothing changes on PostgreSQL).
+    with read_phase():
+        batch.check_shifts(shifts)
+        batch.check_records(records)
+    shift_results, accepted_shifts = batch.apply_shifts()
+    record_results = batch.apply_records(accepted_shifts)
     db.session.commit()
     return {"shifts": shift_results, "records": record_results, "tally": dict(batch.tally)}
