@@ -7,7 +7,7 @@ from flask import current_app, has_request_context, request, session
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import bindparam, select, update
 
-from ..core.db import WRITE_METHODS, core_execute, db, read_phase, utcnow
+from ..core.db import WRITE_METHODS, core_execute, db, end_reading, start_reading, utcnow
 from ..core.errors import ApiError
 from ..core.seclog import security_event
 from .models import LoginSession, Officer
@@ -63,8 +63,10 @@ _SESSION_QUERY = (
 def load_officer(session_id: str) -> SignedInOfficer | None:
     if not isinstance(session_id, str) or len(session_id) > 64:
         return None
-    with read_phase():  # on SQLite a write request checks the session before it queues to write
-        row = core_execute(_SESSION_QUERY, {"session_id": session_id}).first()
+    # On SQLite a write request checks the session before it queues to write (core.db.read_phase);
+    # the read phase ends before the view (core.db.end_reading_before_view) or in it.
+    start_reading()
+    row = core_execute(_SESSION_QUERY, {"session_id": session_id}).first()
     if row is None or row.ended_at is not None or not row.active:
         return None
     now = utcnow()
@@ -100,6 +102,7 @@ def _bookkeeping(stmt) -> None:
     into the request's own transaction, committed at once (nothing else has happened in it yet)."""
     if (has_request_context() and request.method in WRITE_METHODS
             and db.session.get_bind().dialect.name == "sqlite"):
+        end_reading()
         db.session.execute(stmt)
         db.session.commit()
         return

@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
@@ -162,6 +162,22 @@ def _sqlite_read_phase() -> bool:
     return has_request_context() and g.get("_sqlite_read_phase", False)
 
 
+def start_reading() -> None:
+    """Open a read phase (see read_phase) that stays open until end_reading()."""
+    if g.get("_sqlite_read_phase") or not (request.method in WRITE_METHODS
+                                           and db.session.get_bind().dialect.name == "sqlite"):
+        return
+    if db.session().in_transaction():
+        db.session.commit()  # whatever came before is written first; rarely anything
+    g._sqlite_read_phase = True
+
+
+def end_reading() -> None:
+    if g.get("_sqlite_read_phase"):
+        g._sqlite_read_phase = False
+        db.session.rollback()  # only reads happened: end them, release the snapshot
+
+
 @contextmanager
 def read_phase():
     """Do a write request's reads before it takes the database's write lock.
@@ -173,18 +189,40 @@ def read_phase():
     not ORM objects to be changed later (the read transaction's end expires those).
     Elsewhere (PostgreSQL, reads, no request) this does nothing: there every statement
     already reads the latest committed data and writers do not queue for the database."""
-    if not (has_request_context() and request.method in WRITE_METHODS
-            and db.session.get_bind().dialect.name == "sqlite") or g.get("_sqlite_read_phase"):
+    if not has_request_context():
         yield
         return
-    if db.session().in_transaction():
-        db.session.commit()  # whatever came before is written first; rarely anything
-    g._sqlite_read_phase = True
+    start_reading()
     try:
         yield
     finally:
-        g._sqlite_read_phase = False
-        db.session.rollback()  # only reads happened: end them, release the snapshot
+        end_reading()
+
+
+_READS_FIRST = "_beatbook_reads_before_writing"
+
+
+def reads_before_writing(view):
+    """Mark a view that does its reads in read_phase() itself: the session check's read
+    transaction is left open for it rather than ended before the view (one transaction
+    fewer for a phone's sync)."""
+    setattr(view, _READS_FIRST, True)
+    return view
+
+
+def _view_reads_first(view) -> bool:
+    while view is not None:  # through functools.wraps chains (flask-smorest wraps views)
+        if getattr(view, _READS_FIRST, False):
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+def end_reading_before_view() -> None:
+    """before_request, after the access policy: end the session check's read phase
+    unless the view continues it."""
+    if g.get("_sqlite_read_phase") and not _view_reads_first(current_app.view_functions.get(request.endpoint)):
+        end_reading()
 
 
 @event.listens_for(Engine, "begin")

@@ -12,6 +12,7 @@ from flask import Flask, current_app, request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from .db import end_reading_before_view
 from .errors import ApiError
 from .seclog import log_access_denied, security_event  # noqa: F401  (re-exported)
 
@@ -206,5 +207,6 @@ def init_security(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.before_request(enforce_access_policy)
+    app.before_request(end_reading_before_view)
     app.before_request(require_json_body)
     app.after_request(add_security_headers)

@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from ..core.db import db, utcnow
+from ..core.db import db, reads_before_writing, utcnow
 from ..core.errors import ApiError
 from ..core.security import LOGGERS, ALL_ROLES, requires
 from ..ops.metrics import record_sync_tally
@@ -20,6 +20,7 @@ blp = Blueprint("sync", __name__, url_prefix="/api/sync", description="The phone
 
 @blp.route("", methods=["POST"])
 @requires(LOGGERS)
+@reads_before_writing
 @blp.arguments(SyncRequestSchema)
 @blp.response(200, SyncResponseSchema)
 @blp.alt_response(413, description="Too many items in one batch")
