@@ -14,13 +14,14 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import appsize, env, httpload, ingest, tally
+from . import appsize, env, httpload, ingest, savetime, tally
 from .data import RowWriter
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-FULL = dict(batches=20, batch_size=500, tally_sizes=[10_000, 1_000_000], iterations=30, seconds=10, rounds=2)
-QUICK = dict(batches=2, batch_size=50, tally_sizes=[300, 1_000], iterations=3, seconds=1, rounds=1)
+FULL = dict(batches=20, batch_size=500, tally_sizes=[10_000, 1_000_000], iterations=30, seconds=10, rounds=2,
+            saves=30)
+QUICK = dict(batches=2, batch_size=50, tally_sizes=[300, 1_000], iterations=3, seconds=1, rounds=1, saves=5)
 
 
 def parse_args(argv):
@@ -33,11 +34,12 @@ def parse_args(argv):
     ap.add_argument("--iterations", type=int, help="tally requests per size")
     ap.add_argument("--seconds", type=int, help="wrk duration per run")
     ap.add_argument("--rounds", type=int, help="wrk rounds (hello, sync, tally in turn)")
+    ap.add_argument("--saves", type=int, help="entries saved in the browser per CPU setting (default 30)")
     ap.add_argument("--workers", type=int, help="gunicorn workers (default: config/gunicorn.conf.py)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     cfg = dict(QUICK if args.quick else FULL)
-    for key in ("batches", "iterations", "seconds", "rounds"):
+    for key in ("batches", "iterations", "seconds", "rounds", "saves"):
         if getattr(args, key):
             cfg[key] = getattr(args, key)
     if args.tally_sizes:
@@ -172,10 +174,13 @@ def table_rows(results: dict) -> list[dict]:
             add("-", "4 app", "first load JS+CSS gzip", "TODO: " + a["note"], "", target="< 100 KB")
         s = results.get("save_to_stored", {})
         if s.get("available"):
-            add("-", "4 app", "tap save -> stored on device", f"{s['ms']:.0f} ms", "", target="< 50 ms",
-                met=s["ms"] < 50)
+            for rate, t in s["throttled"].items():
+                cpu = "CPU as is" if rate == "1" else f"CPU slowed {rate}x (mid-range phone)"
+                add("-", "4 app", f"save to stored p95 (ms), {cpu}",
+                    f"{t['p95_ms']:.1f} ms (p50 {t['p50_ms']:.1f}, max {t['max_ms']:.1f}, n={t['n']})", "",
+                    target="p95 < 50 ms", met=t["p95_ms"] < 50)
         else:
-            add("-", "4 app", "tap save -> stored on device", s.get("note", "TODO"), "", target="< 50 ms")
+            add("-", "4 app", "save to stored p95 (ms)", s.get("note", "not measured"), "", target="p95 < 50 ms")
     return rows
 
 
@@ -223,7 +228,13 @@ def main(argv=None) -> int:
             results["backends"][backend.name] = {"error": f"{type(exc).__name__}: {exc}"}
     if "app" not in args.skip:
         results["app"] = appsize.run()
-        results["save_to_stored"] = appsize.save_to_stored()
+        log(f"   app: tap save -> stored, {cfg['saves']} saves in Chromium, offline, CPU 1x and 4x")
+        try:
+            results["save_to_stored"] = savetime.run(workdir, cfg["saves"])
+        except Exception as exc:  # the line says what went wrong; the run fails
+            failed = True
+            traceback.print_exc()
+            results["save_to_stored"] = {"available": False, "note": f"error: {type(exc).__name__}: {exc}"}
     results["elapsed_s"] = time.time() - started
     results["table"] = table_rows(results)
     path = args.out / f"{stamp}{'-quick' if args.quick else ''}.json"

@@ -50,10 +50,3 @@ def run(dist: Path | None = None) -> dict:
                first_load_gzip=js + css)
     return out
 
-
-def save_to_stored() -> dict:
-    """Measured by the client's Playwright tests; pass the figure in BENCH_SAVE_TO_STORED_MS."""
-    v = os.environ.get("BENCH_SAVE_TO_STORED_MS")
-    if v:
-        return {"available": True, "ms": float(v), "source": "BENCH_SAVE_TO_STORED_MS"}
-    return {"available": False, "note": "TODO: measured by the client's Playwright tests (BENCH_SAVE_TO_STORED_MS)"}

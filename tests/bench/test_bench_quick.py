@@ -35,3 +35,11 @@ def test_quick_bench_runs_and_writes_its_table_and_json(tmp_path):
         http = sqlite["http"]
         assert http["hello_rps"] > 0 and http["sync_one_rps"] > 0 and http["sync_one_errors"] == 0
     assert any(row["benchmark"] == "4 app" for row in result["table"])
+    # Tap save -> stored: measured in Chromium from the client's own performance marks, as is and 4x slowed.
+    saved = result["save_to_stored"]
+    assert saved["available"] is True, saved
+    assert set(saved["throttled"]) == {"1", "4"}
+    for figures in saved["throttled"].values():
+        assert figures["n"] == 5 and len(figures["samples_ms"]) == 5
+        assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["max_ms"]
+    assert "save to stored p95 (ms)" in proc.stdout

@@ -85,6 +85,9 @@ def test_offline_entries_sync_once_and_the_sergeant_review_round_trip(app, phone
             page.wait_for_selector("a.big-button")
         fill_entry(page, kind, f"entry {i + 1}")
     assert unsent(page) == "5"
+    # Each save left its timing (client/src/perf.ts; the bench reads it): tap -> stored in the outbox.
+    timings = page.evaluate("performance.getEntriesByName('beatbook:save-to-stored', 'measure').map(m => m.duration)")
+    assert len(timings) == 5 and all(t > 0 for t in timings), timings
     page.click("#send-now")  # Send now with no signal: nothing is lost, the officer is told
     page.wait_for_selector("#toast:has-text('No signal')")
     assert unsent(page) == "5"

@@ -1,6 +1,7 @@
 /** The four entry forms: one spec per kind, built from the reference lists. */
 import { getMeta, setMeta } from '../sync/db';
 import { getEntry, listEntries, saveEntry } from '../sync/outbox';
+import { markSaveStored, markSaveTapped } from '../perf';
 import type { Entry, FieldErrors, Kind, Payload } from '../sync/types';
 import { app, currentOperation, hooks, KIND_LABELS, labelFor, loadReference, officerId, type Lists } from '../state';
 import { announce, h, localDate, nextId, timeOf, toLocalInput } from './dom';
@@ -205,6 +206,7 @@ export async function entryForm(kind: Kind, existing?: Entry): Promise<HTMLEleme
   };
 
   form.addEventListener('submit', async (ev) => {
+    markSaveTapped();
     ev.preventDefault();
     const payload: Payload = { id: existing?.id ?? crypto.randomUUID(), kind, operation_id: Number(data.operation_id ?? op?.id),
       shift_id: existing ? data.shift_id ?? null : shiftId ?? null };
@@ -246,7 +248,8 @@ export async function entryForm(kind: Kind, existing?: Entry): Promise<HTMLEleme
       return;
     }
     save.disabled = true;
-    await saveEntry(app.db, me, kind, payload);
+    await saveEntry(app.db, me, kind, payload); // resolves once the outbox transaction is done
+    markSaveStored();
     await setMeta(app.db, `lastArea:${me}`, areaValue);
     app.formDirty = false;
     announce(`${KIND_LABELS[kind]} saved on this phone: waiting to send.`);
