@@ -205,6 +205,7 @@ export async function entryForm(kind: Kind, existing?: Entry): Promise<HTMLEleme
     }
   };
 
+  let saving = false;
   form.addEventListener('submit', async (ev) => {
     markSaveTapped();
     ev.preventDefault();
@@ -239,17 +240,25 @@ export async function entryForm(kind: Kind, existing?: Entry): Promise<HTMLEleme
       summary.focus();
       return;
     }
-    for (const name of Object.keys(boxes)) setError(name, problems[name] ?? []);
     const firstBad = Object.keys(problems)[0];
     if (firstBad) {
+      for (const name of Object.keys(boxes)) setError(name, problems[name] ?? []);
       const box = boxes[firstBad];
       (box.control ?? box.el.querySelector('input') ?? box.el).focus();
       announce('Check the highlighted fields.');
       return;
     }
-    save.disabled = true;
-    await saveEntry(app.db, me, kind, payload); // resolves once the outbox transaction is done
+    if (saving) return; // a double tap: the first one is storing it
+    saving = true;
+    // Store before touching the page: a change to the page here makes the browser redraw
+    // before it hands back IndexedDB's answer, which on a slow phone doubled the wait.
+    try {
+      await saveEntry(app.db, me, kind, payload); // resolves once the outbox transaction is done
+    } finally {
+      saving = false;
+    }
     markSaveStored();
+    save.disabled = true;
     await setMeta(app.db, `lastArea:${me}`, areaValue);
     app.formDirty = false;
     announce(`${KIND_LABELS[kind]} saved on this phone: waiting to send.`);
