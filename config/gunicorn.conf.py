@@ -90,3 +90,11 @@ def on_exit(server):
     if _own_metrics_dir:  # the temporary directory made above, not one the environment named
         import shutil
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
+
+
+def post_worker_init(worker):
+    """The app's own objects (routes, schemas, mappers) live as long as the worker: gc.freeze()
+    moves them out of the garbage collector's way, so its sweeps during requests walk only what
+    requests made (shorter, rarer pauses)."""
+    import gc
+    gc.freeze()

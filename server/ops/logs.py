@@ -80,6 +80,11 @@ def _remember_logout(sender, user, **extra) -> None:
     g.logged_out_user_id = getattr(user, "id", None)
 
 
+def add_to_request_log(**fields) -> None:
+    """Fields for this request's log line (plain values only: never intelligence text)."""
+    g.setdefault("request_log_fields", {}).update(fields)
+
+
 def _log_request(response):
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 2) if started is not None else None
@@ -99,8 +104,11 @@ def _log_request(response):
             "remote_addr": request.remote_addr,
             "response_bytes": response.content_length,
         }
-        request_log.log(level, "%s %s %s %sms", request.method, path[:512], response.status_code, duration_ms,
-                        extra=fields)
+        more = g.get("request_log_fields")
+        if more:
+            fields.update(more)
+        request_log.log(level, "%s %s %s %sms%s", request.method, path[:512], response.status_code, duration_ms,
+                        "".join(f" {k}={v}" for k, v in more.items()) if more else "", extra=fields)
     return response
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..core.db import db, reads_before_writing, utcnow
 from ..core.errors import ApiError
 from ..core.security import LOGGERS, ALL_ROLES, requires
+from ..ops.logs import add_to_request_log
 from ..ops.metrics import record_sync_tally
 from ..records.models import AuditEntry
 from ..records.schemas import dump_record
@@ -34,8 +35,8 @@ def sync(batch):
     officer_id = current_user.id  # read before the commit expires the session's objects (a query)
     result = apply_batch(officer_id, batch["device_id"], batch["shifts"], batch["records"])
     record_sync_tally(result["tally"])
-    current_app.logger.info("sync officer=%s device=%s %s", officer_id, batch["device_id"][:64],
-                            " ".join(f"{k}={v}" for k, v in sorted(result["tally"].items())))
+    # On the request's own log line (ops/logs.py), not a second line per sync.
+    add_to_request_log(device_id=batch["device_id"][:64], sync=dict(sorted(result["tally"].items())))
     # The results are plain JSON data already: answer them as they are rather than dumping
     # 500 items through SyncResponseSchema (which still documents them). Only a conflict's
     # server copy needs dumping, by dump_record like everywhere else.
