@@ -15,8 +15,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
 keepalive = 5
-# Restart workers now and then (jittered, so never all at once) to bound any slow leak.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+# Restart workers now and then (jittered, so never all at once) to bound any slow leak. Not
+# often: a restart re-imports the app (about a second of CPU), so at 5,000 a busy server spent
+# a tenth of its time booting workers and every restart showed in the p99 latency (bench/).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 100000))
 max_requests_jitter = max_requests // 10
 # Phones upload batches; cap header sizes, the app caps bodies.
 limit_request_line = 8190
