@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, and_, cast, func, literal_column, or_, select
+from sqlalchemy import Integer, and_, cast, func, literal_column, or_, select, union_all
 
 from ..auth.models import Officer
 from ..core.db import db
@@ -28,7 +28,7 @@ from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..records import reference as ref
 from ..records.models import Record
-from .models import RecordDayCount, RecordTeamDayCount
+from .models import RecordDayCount, RecordTeamDayCount, RecordTeamWeekCount, RecordWeekCount
 
 DIMENSIONS = ("kind", "area", "day", "week", "month", "team", "officer", "status")
 KIND_ORDER = ("intelligence_log", "arrest", "safeguarding_referral", "stop_search")  # the headline's order
@@ -143,11 +143,15 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
         t = RecordTeamDayCount.__table__
     else:
         t = Record.__table__
+    op = q.operation
+    weeks = _whole_weeks(period)
+    if ((summary or team is not None) and weeks is not None and not {"day", "month"} & set(dims)
+            and not (before_launch_areas and period.start < op.starts_on and op.target_areas)):
+        return _week_count_query(t, team, op.id, period, weeks, dims)
     count = func.sum(t.c.n) if summary or team is not None else func.count()
     base_column = dict(BASE_COLUMN, team="team") if team is not None else BASE_COLUMN
     base = sorted({base_column[d] for d in dims} | {"kind"})
     inner_cols = [t.c[name] for name in base]
-    op = q.operation
     same_operation = t.c.operation_id == op.id
     if before_launch_areas and period.start < op.starts_on and op.target_areas:
         scope_op = or_(same_operation, and_(t.c.occurred_on < op.starts_on, t.c.area.in_(op.target_areas)))
@@ -193,6 +197,39 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
         columns.append(c.c.kind.label("kind"))
     stmt = select(*columns, func.sum(c.c.n).label("n")).select_from(source).group_by(*columns)
     return stmt, [col.name for col in columns]
+
+
+def _whole_weeks(period: Period) -> tuple[date, date] | None:
+    """The Mondays of the first and last whole ISO weeks inside the period, if it has any."""
+    first = period.start + timedelta(days=-period.start.weekday() % 7)
+    last = period.end - timedelta(days=(period.end.weekday() + 1) % 7) - timedelta(days=6)
+    return (first, last) if first <= last else None
+
+
+def _week_count_query(t, team: str | None, op_id: int, period: Period, weeks: tuple[date, date], dims: list[str]):
+    """The count query from the week counts for the period's whole weeks and the day counts for
+    the days before the first and after the last (at most 6 each): one UNION ALL of plain rows,
+    summed once. Only for dimensions a week does not split (kind, area, status, week, team)."""
+    wt = (RecordTeamWeekCount if team is not None else RecordWeekCount).__table__
+    names = list(dims) + ([] if "kind" in dims else ["kind"])
+    first, last = weeks
+
+    def part(table, week_col, day_col, lo, hi):
+        cols = [(week_col if name == "week" else table.c[name]).label(name) for name in names]
+        stmt = select(*cols, table.c.n).where(table.c.operation_id == op_id, day_col >= lo, day_col <= hi,
+                                              table.c.status.in_(COUNTED))
+        return stmt.where(table.c.team == team) if team is not None else stmt
+
+    parts = [part(wt, wt.c.week, wt.c.week, first, last)]
+    day_week = _week_start(t.c.occurred_on)
+    if period.start < first:
+        parts.append(part(t, day_week, t.c.occurred_on, period.start, first - timedelta(days=1)))
+    if last + timedelta(days=6) < period.end:
+        parts.append(part(t, day_week, t.c.occurred_on, last + timedelta(days=7), period.end))
+    c = union_all(*parts).subquery("c")
+    columns = [c.c[name] for name in names]
+    stmt = select(*columns, func.sum(c.c.n).label("n")).group_by(*columns)
+    return stmt, names
 
 
 def _value(dim: str, value):
