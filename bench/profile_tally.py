@@ -40,6 +40,8 @@ def main():
     ap.add_argument("--iterations", type=int, default=60)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--group-by", default=tally.GROUP_BY)
+    ap.add_argument("--freeze", action="store_true",
+                    help="gc.freeze() once the app is loaded (what a gunicorn post_fork hook could do)")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="beatbook-profile-"))
     backends, _ = env.backends_from_env(workdir, "postgresql" if args.pg else "sqlite")
@@ -65,18 +67,40 @@ def main():
         r = c.post("/api/auth/login", json={"shoulder_number": number, "password": env.PASSWORD})
         assert r.status_code == 200, r.get_data(as_text=True)
         clients[who] = c
+    print(f"{len(gc.get_objects()):,} objects tracked by the garbage collector after start-up")
+    if args.freeze:
+        gc.collect()
+        gc.freeze()
+    gc_pauses = []  # (generation, seconds): a full collection of a big heap is a classic p95 spike
+    gc_started = [0.0]
+
+    def on_gc(phase, info):
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses.append((info["generation"], time.perf_counter() - gc_started[0]))
+
+    gc.callbacks.append(on_gc)
     for who, c in clients.items():
-        times = []
+        times, cpu = [], []
+        gc_pauses.clear()
         for i in range(args.iterations + 2):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             r = c.get(url)
             assert r.status_code == 200, r.get_data(as_text=True)[:300]
             r.get_json()
             if i >= 2:
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
         body = r.get_json()
+        full = [s for g, s in gc_pauses if g == 2]
         print(f"{who:9s} p50 {tally.pct(times, 50) * 1000:6.1f} ms  p95 {tally.pct(times, 95) * 1000:6.1f} ms  "
-              f"max {max(times) * 1000:6.1f} ms  total {body['totals']['all']:,}  groups {len(body['groups'])}")
+              f"max {max(times) * 1000:6.1f} ms  (CPU p50 {tally.pct(cpu, 50) * 1000:.1f} p95 "
+              f"{tally.pct(cpu, 95) * 1000:.1f})  total {body['totals']['all']:,}  groups {len(body['groups'])}  "
+              f"gc: {len(gc_pauses)} collections, {len(full)} full, longest {max(full, default=0) * 1000:.1f} ms")
+    gc.callbacks.remove(on_gc)
+    gc.collect()
+    print(f"{len(gc.get_objects()):,} objects tracked after the requests")
     _plans(app, backend, args.group_by)
     if args.profile:
         from pyinstrument import Profiler
@@ -103,7 +127,8 @@ def _plans(app, backend, group_by):
         for number in ("BENCH2", "BENCH3"):
             viewer = db.session.scalars(select(Officer).where(Officer.shoulder_number == number)).one()
             q = service.Question(op, viewer, group_by=group_by.split(","))
-            stmt, _ = service._count_query(q, service.default_period(op), q.group_by)
+            stmt, _, params = service._count_query(q, service.default_period(op), q.group_by)
+            stmt = stmt.params(params) if params else stmt
             sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
             prefix = "EXPLAIN (ANALYZE, BUFFERS) " if backend.is_pg else "EXPLAIN QUERY PLAN "
             print(f"-- {number}\n{sql}")

@@ -75,7 +75,7 @@ def test_week_grouped_tallies_read_the_week_counts_and_equal_a_plain_count(app, 
             for first, last in ((start + timedelta(days=3), start + timedelta(days=50)), (start, date.today())):
                 period = service.Period(first, last)
                 dims = ["kind", "area", "week"]
-                stmt, _ = service._count_query(service.Question(op, viewer, group_by=dims), period, dims)
+                stmt, _, _ = service._count_query(service.Question(op, viewer, group_by=dims), period, dims)
                 assert "week_counts" in str(stmt)
                 _, groups = service.count(service.Question(op, viewer, group_by=dims), period)
                 expected = Counter()
