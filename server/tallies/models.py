@@ -51,3 +51,34 @@ class RecordTeamDayCount(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RecordWeekCount(db.Model):
+    """`record_day_counts` summed by ISO week (`week` is its Monday), kept by triggers on the day
+    counts (migration 0004): a tally not grouped by day or month reads its period's whole weeks
+    here and only the edge days from the day counts."""
+    __tablename__ = "record_week_counts"
+
+    operation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RecordTeamWeekCount(db.Model):
+    """`record_team_day_counts` summed by ISO week, the same way (migration 0004)."""
+    __tablename__ = "record_team_week_counts"
+
+    operation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)

@@ -12,6 +12,10 @@ Where the numbers come from
   in the question, sums `record_team_day_counts` (same, per team); a view
   scoped to an officer counts `records` through the covering index
   `ix_records_officer_operation_day`.
+- A count-table question not grouped by day or month reads the period's whole
+  ISO weeks from `record_week_counts` / `record_team_week_counts` (kept from the
+  day counts by triggers, migration 0004) and only the edge days from the day
+  counts, so a year costs ~52 rows per combination instead of ~365.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, and_, cast, func, literal_column, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, literal_column, or_, select, type_coerce, union_all
 
 from ..auth.models import Officer
 from ..core.db import db
@@ -28,7 +32,7 @@ from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..records import reference as ref
 from ..records.models import Record
-from .models import RecordDayCount, RecordTeamDayCount
+from .models import RecordDayCount, RecordTeamDayCount, RecordTeamWeekCount, RecordWeekCount
 
 DIMENSIONS = ("kind", "area", "day", "week", "month", "team", "officer", "status")
 KIND_ORDER = ("intelligence_log", "arrest", "safeguarding_referral", "stop_search")  # the headline's order
@@ -124,7 +128,8 @@ BASE_COLUMN = {"kind": "kind", "area": "area", "status": "status", "day": "occur
 
 
 def _count_query(q: Question, period: Period, dims: list[str], before_launch_areas: bool = False):
-    """SELECT <dims>, kind, count ... GROUP BY <dims>, kind for one period.
+    """SELECT <dims>, kind, count ... GROUP BY <dims>, kind for one period: (statement, column
+    names, bound values to run it with).
 
     Two levels: the inner GROUP BY runs over plain indexed columns (the day, not
     its week or month; the officer id, not their team), so the per-row work is
@@ -143,11 +148,15 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
         t = RecordTeamDayCount.__table__
     else:
         t = Record.__table__
+    op = q.operation
+    weeks = _whole_weeks(period)
+    if ((summary or team is not None) and weeks is not None and not {"day", "month"} & set(dims)
+            and not (before_launch_areas and period.start < op.starts_on and op.target_areas)):
+        return _week_count_query(t, team, op.id, period, weeks, dims)
     count = func.sum(t.c.n) if summary or team is not None else func.count()
     base_column = dict(BASE_COLUMN, team="team") if team is not None else BASE_COLUMN
     base = sorted({base_column[d] for d in dims} | {"kind"})
     inner_cols = [t.c[name] for name in base]
-    op = q.operation
     same_operation = t.c.operation_id == op.id
     if before_launch_areas and period.start < op.starts_on and op.target_areas:
         scope_op = or_(same_operation, and_(t.c.occurred_on < op.starts_on, t.c.area.in_(op.target_areas)))
@@ -192,7 +201,65 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
     if "kind" not in dims:
         columns.append(c.c.kind.label("kind"))
     stmt = select(*columns, func.sum(c.c.n).label("n")).select_from(source).group_by(*columns)
-    return stmt, [col.name for col in columns]
+    return stmt, [col.name for col in columns], {}
+
+
+def _whole_weeks(period: Period) -> tuple[date, date] | None:
+    """The Mondays of the first and last whole ISO weeks inside the period, if it has any."""
+    first = period.start + timedelta(days=-period.start.weekday() % 7)
+    last = period.end - timedelta(days=(period.end.weekday() + 1) % 7) - timedelta(days=6)
+    return (first, last) if first <= last else None
+
+
+_WEEK_STATEMENTS: dict[tuple, tuple] = {}
+
+
+def _week_count_query(t, team: str | None, op_id: int, period: Period, weeks: tuple[date, date], dims: list[str]):
+    """The count query from the week counts for the period's whole weeks and the day counts for
+    the days before the first and after the last (at most 6 each): one UNION ALL of plain rows,
+    summed once. Only for dimensions a week does not split (kind, area, status, week, team).
+
+    The statement depends only on the dialect, the table pair, the dimensions and which edges
+    there are, so it is built once and run with bound values (building it was ~3 ms a request)."""
+    first, last = weeks
+    head = period.start < first
+    tail = last + timedelta(days=6) < period.end
+    cache_key = (_dialect(), t.name, team is not None, tuple(dims), head, tail)
+    built = _WEEK_STATEMENTS.get(cache_key)
+    if built is None:
+        built = _WEEK_STATEMENTS[cache_key] = _build_week_count_query(t, team is not None, dims, head, tail)
+    stmt, names = built
+    params = {"op_id": op_id, "w_lo": first, "w_hi": last}
+    if team is not None:
+        params["team"] = team
+    if head:
+        params.update(h_lo=period.start, h_hi=first - timedelta(days=1))
+    if tail:
+        params.update(t_lo=last + timedelta(days=7), t_hi=period.end)
+    return stmt, names, params
+
+
+def _build_week_count_query(t, by_team: bool, dims: list[str], head: bool, tail: bool):
+    wt = (RecordTeamWeekCount if by_team else RecordWeekCount).__table__
+    names = list(dims) + ([] if "kind" in dims else ["kind"])
+
+    def part(table, week_col, day_col, lo, hi):
+        # The week as plain text/date: _value makes it "YYYY-MM-DD" without a date parse per row.
+        cols = [(type_coerce(week_col, String) if name == "week" else table.c[name]).label(name) for name in names]
+        stmt = select(*cols, table.c.n).where(
+            table.c.operation_id == bindparam("op_id"), day_col >= bindparam(lo), day_col <= bindparam(hi),
+            table.c.status.in_(COUNTED))
+        return stmt.where(table.c.team == bindparam("team")) if by_team else stmt
+
+    parts = [part(wt, wt.c.week, wt.c.week, "w_lo", "w_hi")]
+    day_week = _week_start(t.c.occurred_on)
+    if head:
+        parts.append(part(t, day_week, t.c.occurred_on, "h_lo", "h_hi"))
+    if tail:
+        parts.append(part(t, day_week, t.c.occurred_on, "t_lo", "t_hi"))
+    c = union_all(*parts).subquery("c")
+    columns = [c.c[name] for name in names]
+    return select(*columns, func.sum(c.c.n).label("n")).group_by(*columns), names
 
 
 def _value(dim: str, value):
@@ -215,13 +282,14 @@ def count(q: Question, period: Period, before_launch_areas: bool = False) -> tup
     The rows come back as (<dims in order>, [kind,] n); a year by kind, area and week is
     hundreds of groups, so the loop below does as little per row as it can."""
     dims = list(q.group_by)
-    stmt, keys = _count_query(q, period, dims, before_launch_areas)
+    stmt, keys, params = _count_query(q, period, dims, before_launch_areas)
     kind_at = keys.index("kind")
     width = len(dims)
     dated = [(i, d) for i, d in enumerate(dims) if d in ("day", "week")]
+    as_text: dict = {}  # a year has 52 weeks but ~800 rows: convert each once
     by_kind = dict.fromkeys(ref.KINDS, 0)
     groups: dict[tuple, int] = {}
-    for row in db.session.execute(stmt).all():
+    for row in db.session.execute(stmt, params).all():
         n = row[-1]
         if not n:
             continue
@@ -231,7 +299,11 @@ def count(q: Question, period: Period, before_launch_areas: bool = False) -> tup
         if dated:
             key = list(key)
             for i, dim in dated:
-                key[i] = _value(dim, key[i])
+                value = key[i]
+                text = as_text.get(value)
+                if text is None:
+                    text = as_text[value] = _value(dim, value)
+                key[i] = text
             key = tuple(key)
         groups[key] = groups.get(key, 0) + n
     totals = empty_totals()
@@ -239,16 +311,14 @@ def count(q: Question, period: Period, before_launch_areas: bool = False) -> tup
     totals["all"] = sum(by_kind.values())
     officer_at = dims.index("officer") if "officer" in dims else None
     officers = _officers([k[officer_at] for k in groups]) if officer_at is not None else {}
-    parts: dict[tuple, tuple] = {}
+    # Each dimension's few distinct values ranked once; a group sorts by its tuple of ranks.
+    ranks = []
+    for i, dim in enumerate(dims):
+        values = sorted({k[i] for k in groups}, key=lambda v, dim=dim: _sort_part(dim, v))
+        ranks.append({v: r for r, v in enumerate(values)})
 
     def sort_key(key):
-        out = []
-        for dim, value in zip(dims, key):
-            part = parts.get((dim, value))
-            if part is None:
-                part = parts[(dim, value)] = _sort_part(dim, value)
-            out.append(part)
-        return out
+        return tuple(map(dict.__getitem__, ranks, key))
 
     out = []
     for key in sorted(groups, key=sort_key):
