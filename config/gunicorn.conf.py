@@ -99,4 +99,5 @@ def post_worker_init(worker):
     moves them out of the garbage collector's way, so its sweeps during requests walk only what
     requests made (shorter, rarer pauses)."""
     import gc
+    gc.collect()  # what loading the app left behind, before the rest is frozen
     gc.freeze()
