@@ -85,6 +85,9 @@ def _sqlite_on_connect(dbapi_conn, _record):
         cur.execute(f"PRAGMA busy_timeout={DEFAULT_BUSY_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    if isinstance(dbapi_conn, WriterQueueConnection):
+        # Checkpoints run after the writer lock is let go (WriterQueueConnection.commit).
+        cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 
 
@@ -94,6 +97,11 @@ def core_execute(statement, parameters=None):
     For hot paths (session check, sync): db.session.execute() puts even a plain Core
     statement through the ORM's execution machinery, twice the cost of this."""
     return db.session.connection().execute(statement, parameters)
+
+
+# Rows written (by this process) between checkpoints: about SQLite's own 1,000 pages.
+CHECKPOINT_EVERY_ROWS = 1000
+_rows_since_checkpoint = 0
 
 
 class WriterQueueConnection(sqlite3.Connection):
@@ -115,6 +123,7 @@ class WriterQueueConnection(sqlite3.Connection):
         self._writer_lock_path = None if in_memory else name.removeprefix("file:").split("?", 1)[0] + "-writer.lock"
         self._writer_lock_fd: int | None = None
         self._writer_lock_held = False
+        self._changes_seen = 0
 
     def queue_for_writing(self) -> None:
         if self._writer_lock_path is None or self._writer_lock_held:
@@ -130,10 +139,27 @@ class WriterQueueConnection(sqlite3.Connection):
             fcntl.flock(self._writer_lock_fd, fcntl.LOCK_UN)
 
     def commit(self):
+        wrote = self._writer_lock_held
         try:
             super().commit()
         finally:
             self.done_writing()
+        if wrote:
+            self._checkpoint_now_and_then()
+
+    def _checkpoint_now_and_then(self) -> None:
+        """Copy the write-ahead log into the database every so many commits, after the writer
+        lock is released. SQLite's own automatic checkpoint runs inside the commit that fills
+        the log, so here it ran with the lock held and every other writer queued behind its
+        copying and fsync (the p99 of a one-record sync went from about 170 ms to 900 ms).
+        PASSIVE: it never waits for readers or writers; what it cannot copy now, a later one will."""
+        global _rows_since_checkpoint
+        total = self.total_changes
+        _rows_since_checkpoint += total - self._changes_seen
+        self._changes_seen = total
+        if _rows_since_checkpoint >= CHECKPOINT_EVERY_ROWS:
+            _rows_since_checkpoint = 0
+            self.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def rollback(self):
         try:
