@@ -152,3 +152,29 @@ def test_a_sync_stores_once_and_leaves_the_lock_free(sqlite_app):
     assert lock_is_free(sqlite_app)
     with sqlite_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Record)) == 1
+
+
+def test_a_sync_does_its_reads_before_it_queues_and_holds_the_lock_only_to_write(sqlite_app):
+    op_id = make_operation(sqlite_app)
+    client = phone(sqlite_app)
+    seen = []
+
+    def trace(statement):
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb in ("SELECT", "INSERT"):
+            seen.append((verb, lock_is_free(sqlite_app)))
+
+    with sqlite_app.app_context():
+        dbapi = db.session.connection().connection.dbapi_connection
+        db.session.rollback()
+        dbapi.set_trace_callback(trace)
+    try:
+        resp = client.sync(records=[f.stop_search(op_id)])
+    finally:
+        dbapi.set_trace_callback(None)
+    assert resp.get_json()["records"][0]["status"] == "created"
+    selects = [free for verb, free in seen if verb == "SELECT"]
+    inserts = [free for verb, free in seen if verb == "INSERT"]
+    # the session check, the stored-copy lookup, the operation and shift lookups
+    assert len(selects) >= 3 and all(selects), seen
+    assert len(inserts) >= 3 and not any(inserts), seen
