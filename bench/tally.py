@@ -117,19 +117,14 @@ def measure(backend, server, session, iterations: int, sergeant=None) -> dict:
     try:
         for i in range(iterations + 2):  # the first two are warm-up
             if endpoint:
-                t0 = time.perf_counter()
-                resp = session.http.get(url, params=params, timeout=120)
-                resp.raise_for_status()
-                resp.json()
-                if i >= 2:
-                    times["endpoint"].append(time.perf_counter() - t0)
-                if sergeant is not None:
+                viewers = [("endpoint", session)] + ([("endpoint_team", sergeant)] if sergeant is not None else [])
+                for name, viewer in viewers:
                     t0 = time.perf_counter()
-                    resp = sergeant.http.get(url, params=params, timeout=120)
+                    resp = viewer.http.get(url, params=params, timeout=120)
                     resp.raise_for_status()
                     resp.json()
                     if i >= 2:
-                        times["endpoint_team"].append(time.perf_counter() - t0)
+                        times[name].append(time.perf_counter() - t0)
             for name, sql in queries.items():
                 t0 = time.perf_counter()
                 rows = conn.execute(sql, week_args if name == "weekly_rollup" else args).fetchall()

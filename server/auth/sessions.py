@@ -64,7 +64,7 @@ def load_officer(session_id: str) -> SignedInOfficer | None:
     if not isinstance(session_id, str) or len(session_id) > 64:
         return None
     # On SQLite a write request checks the session before it queues to write (core.db.read_phase);
-    # the read phase ends before the view (core.db.end_reading_before_view) or in it.
+    # the read phase ends before the view (core.security.end_reading_before_view) or in it.
     start_reading()
     row = core_execute(_SESSION_QUERY, {"session_id": session_id}).first()
     if row is None or row.ended_at is not None or not row.active:

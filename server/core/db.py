@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from flask import current_app, g, has_request_context, request
+from flask import g, has_request_context, request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
@@ -184,10 +184,6 @@ def sqlite_engine_options(options: dict) -> dict:
     return dict(options, connect_args=connect_args)
 
 
-def _sqlite_read_phase() -> bool:
-    return has_request_context() and g.get("_sqlite_read_phase", False)
-
-
 def start_reading() -> None:
     """Open a read phase (see read_phase) that stays open until end_reading()."""
     if g.get("_sqlite_read_phase") or not (request.method in WRITE_METHODS
@@ -225,30 +221,15 @@ def read_phase():
         end_reading()
 
 
-_READS_FIRST = "_beatbook_reads_before_writing"
+READS_FIRST = "_beatbook_reads_before_writing"
 
 
 def reads_before_writing(view):
     """Mark a view that does its reads in read_phase() itself: the session check's read
     transaction is left open for it rather than ended before the view (one transaction
-    fewer for a phone's sync)."""
-    setattr(view, _READS_FIRST, True)
+    fewer for a phone's sync). core.security.end_reading_before_view reads the mark."""
+    setattr(view, READS_FIRST, True)
     return view
-
-
-def _view_reads_first(view) -> bool:
-    while view is not None:  # through functools.wraps chains (flask-smorest wraps views)
-        if getattr(view, _READS_FIRST, False):
-            return True
-        view = getattr(view, "__wrapped__", None)
-    return False
-
-
-def end_reading_before_view() -> None:
-    """before_request, after the access policy: end the session check's read phase
-    unless the view continues it."""
-    if g.get("_sqlite_read_phase") and not _view_reads_first(current_app.view_functions.get(request.endpoint)):
-        end_reading()
 
 
 @event.listens_for(Engine, "begin")
@@ -260,7 +241,7 @@ def _sqlite_begin(conn):
     # the write lock at BEGIN instead and wait their turn (WriterQueueConnection).
     writing = (conn.get_execution_options().get("beatbook_writer")
                or not has_request_context()
-               or (request.method in WRITE_METHODS and not _sqlite_read_phase()))
+               or (request.method in WRITE_METHODS and not g.get("_sqlite_read_phase")))
     if not writing:
         conn.exec_driver_sql("BEGIN")
         return

@@ -8,11 +8,11 @@ import json
 from functools import wraps
 from typing import Callable, Iterable
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from .db import end_reading_before_view
+from .db import READS_FIRST, end_reading
 from .errors import ApiError
 from .seclog import log_access_denied, security_event  # noqa: F401  (re-exported)
 
@@ -67,15 +67,21 @@ def _view_attr(view, name):
     return None
 
 
-def enforce_access_policy() -> None:
-    """before_request: deny by default, then roles, then CSRF."""
-    if request.endpoint is None:
-        return  # 404/405 is answered by Flask
+def _current_view():
+    """The function answering this request (for a MethodView, its method for this verb)."""
     view = current_app.view_functions.get(request.endpoint)
     view_class = getattr(view, "view_class", None)
     if view_class is not None:  # MethodView: the policy sits on the method
         method = "get" if request.method == "HEAD" else request.method.lower()
         view = getattr(view_class, method, None)
+    return view
+
+
+def enforce_access_policy() -> None:
+    """before_request: deny by default, then roles, then CSRF."""
+    if request.endpoint is None:
+        return  # 404/405 is answered by Flask
+    view = _current_view()
     if request.endpoint in PUBLIC_ENDPOINTS or _view_attr(view, _PUBLIC):
         return
     roles = _view_attr(view, _ROLES)
@@ -87,6 +93,13 @@ def enforce_access_policy() -> None:
         raise ApiError(403, "Your role may not do this.", code="forbidden")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf()
+
+
+def end_reading_before_view() -> None:
+    """before_request, after the access policy: on SQLite, end the session check's read phase
+    (core.db.read_phase) unless the view continues it (core.db.reads_before_writing)."""
+    if g.get("_sqlite_read_phase") and not (request.endpoint and _view_attr(_current_view(), READS_FIRST)):
+        end_reading()
 
 
 def check_csrf() -> None:
