@@ -4,7 +4,25 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 export FLASK_APP := server
 
-.PHONY: run test test-sqlite test-postgres client venv bench migrate demo clean
+.PHONY: run test test-sqlite test-postgres client venv bench migrate demo clean system-tools
+
+# What the suite needs from Debian beyond Python and Node: Chromium for the browser tests,
+# wrk for the HTTP benchmark. Installed with apt-get when running as root; otherwise this stops
+# at once with the exact command to run (the suite never downloads a browser of its own).
+SYSTEM_TOOLS := /usr/bin/chromium:chromium /usr/bin/wrk:wrk
+system-tools:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+		[ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+				|| { echo "apt-get could not install:$$missing" >&2; exit 1; }; \
+		else \
+			echo "The tests need Debian packages that are missing:$$missing" >&2; \
+			echo "Install them, then run make test again:  sudo apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+	fi
 
 venv: $(VENV)/.installed
 
@@ -40,11 +58,11 @@ test-client: client
 
 # The whole suite on SQLite, then on PostgreSQL too when TEST_DATABASE_URL is set.
 # (tests/e2e drives Debian's Chromium against gunicorn and the built client.)
-test: venv client test-client
+test: system-tools venv client test-client
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -q; fi
 
-bench: venv client
+bench: system-tools venv client
 	$(BIN)/python -m bench
 
 clean:
