@@ -135,7 +135,7 @@ class WithheldIntelligenceLogSchema(IntelligenceLogSchema):
     area, grading, topics and status), nothing that could name or locate its source."""
 
     class Meta(IntelligenceLogSchema.Meta):
-        exclude = tuple(sorted(IntelligenceLog.SOURCE_REVEALING & set(IntelligenceLogSchema._declared_fields)))
+        exclude = tuple(sorted(IntelligenceLog.SOURCE_REVEALING & set(IntelligenceLogSchema().fields)))
 
     occurred_on = fields.Date(dump_only=True, metadata={"description": "The force-local day it happened."})
     withheld = fields.List(fields.String(), dump_only=True, required=True,
