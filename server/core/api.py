@@ -23,11 +23,12 @@ def init_api(app: Flask) -> Api:
     api.spec.options["security"] = [{"session": [], "csrf": []}]
 
     from ..records.schemas import (ArrestSchema, IntelligenceLogSchema, SafeguardingReferralSchema, ShiftSchema,
-                                   StopSearchSchema)
+                                   StopSearchSchema, WithheldIntelligenceLogSchema)
     # The four kinds are referenced by oneOf, so name them explicitly.
     for name, schema in (("StopSearch", StopSearchSchema), ("Arrest", ArrestSchema),
                          ("SafeguardingReferral", SafeguardingReferralSchema),
-                         ("IntelligenceLog", IntelligenceLogSchema), ("Shift", ShiftSchema)):
+                         ("IntelligenceLog", IntelligenceLogSchema), ("Shift", ShiftSchema),
+                         ("WithheldIntelligenceLog", WithheldIntelligenceLogSchema)):
         api.spec.components.schema(name, schema=schema)
 
     from ..auth.routes import blp as auth_blp

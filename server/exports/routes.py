@@ -17,11 +17,12 @@ from ..auth.models import Officer
 from ..core.db import db
 from ..core.schemas import ident
 from ..core.security import (ADMIN, ALL_ROLES, ANALYST, CLEARED_FOR_INTELLIGENCE, INSPECTOR, OFFICER, SERGEANT,
-                             can_read_intelligence_text, requires, scope_records)
+                             requires, scope_records)
 from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..operations.routes import get_operation_or_404
 from ..records import reference as ref
+from ..records.access import WITHHELD, withheld_fields
 from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
 from ..records.service import AnyKindRecord
 from ..tallies import service
@@ -125,7 +126,7 @@ DETAIL_COLUMNS = list(dict.fromkeys(
 
 def _sees_intelligence_column(user) -> bool:
     """Cleared roles, and officers (whose export holds only their own entries, which they wrote).
-    Each cell is still filled only where can_read_intelligence_text allows."""
+    Each cell is still filled only where records.access allows."""
     return user.role in CLEARED_FOR_INTELLIGENCE or user.role == OFFICER
 
 
@@ -133,7 +134,8 @@ def _sees_intelligence_column(user) -> bool:
 @requires(ALL_ROLES)
 @blp.arguments(RecordsExportQuerySchema, location="query")
 @blp.response(200, content_type="text/csv")
-@blp.doc(**_body("text/csv", "Records as CSV, scoped by role; intelligence text only for cleared roles. " + CSV_DOC))
+@blp.doc(**_body("text/csv", "Records as CSV, scoped by role. For an intelligence log the viewer is not cleared for, "
+                             "every cell that could identify a source reads [withheld]. " + CSV_DOC))
 def records_csv(args):
     user = current_user._get_current_object()
     _check_operation(args)
@@ -160,8 +162,11 @@ def records_csv(args):
                    record.review_comment, record.void_reason]
             row += [getattr(record, f, None) for f in DETAIL_COLUMNS]
             if with_text:
-                readable = record.kind == "intelligence_log" and can_read_intelligence_text(user, record)
-                row.append(record.intelligence_text if readable else None)
+                row.append(getattr(record, "intelligence_text", None))
+            hidden = withheld_fields(record, user)
+            if hidden:
+                # A column is named after the field it holds, so the one list decides what is left out.
+                row = [WITHHELD if name in hidden else value for name, value in zip(header, row)]
             yield row
 
     name = f"records-{slugs.get(args.get('operation'), 'all')}-{_period_name(args)}.csv"

@@ -153,8 +153,17 @@ class IntelligenceLog(Record):
 
     DETAIL_CONTENT = ("source_evaluation", "intelligence_assessment", "handling_code", "handling_conditions",
                       "topics", "how_obtained", "intelligence_text")
-    # Never copied into the audit trail, logs or exports for uncleared roles.
+    # Never copied into the audit trail or logs, and shown only to those cleared to read it.
     RESTRICTED = frozenset({"intelligence_text"})
+    # Everything that could name or locate a source: what it says and where, the exact times (the
+    # day is shown instead), the shift and phone it was logged on, and free text that may quote it.
+    # Withheld wherever a log reaches someone who may not read its text (records.access): every
+    # record answer, the history and the records CSV. A new field that could identify a source is
+    # added here and nowhere else.
+    SOURCE_REVEALING = RESTRICTED | frozenset({
+        "notes", "place", "latitude", "longitude", "handling_conditions",
+        "occurred_at", "received_at", "updated_at", "shift_id", "device_id",
+        "review_comment", "void_reason"})
 
 
 MODEL_BY_KIND: dict[str, type[Record]] = {

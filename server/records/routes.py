@@ -15,8 +15,8 @@ from ..core.security import (ALL_ROLES, SUPERVISORS, can_edit_record, can_review
 from . import reference as ref
 from .models import AuditEntry, Record
 from .schemas import (CommentSchema, HistorySchema, ReasonSchema, RecordEnvelopeSchema, RecordPageSchema,
-                      RecordPatchSchema, RecordQuerySchema, ReferenceListsSchema, ReviewSchema, dump_record,
-                      load_record)
+                      RecordPatchSchema, RecordQuerySchema, ReferenceListsSchema, ReviewSchema, dump_history,
+                      dump_record, load_record)
 from .service import (AnyKindRecord, ReferenceChecker, apply_amendment, content_differences, full_payload,
                       get_record, set_status)
 
@@ -169,4 +169,4 @@ def history(record_id):
     record = visible_record_or_404(record_id)
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id)
                                  .order_by(AuditEntry.id)).all()
-    return {"entries": entries}
+    return {"entries": dump_history(record, entries)}

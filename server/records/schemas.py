@@ -7,9 +7,10 @@ from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from ..core.schemas import PageArgsSchema, StrictSchema, ident, text
-from ..core.security import can_read_intelligence_text
 from ..operations.schemas import DistrictField
 from . import reference as ref
+from .access import audit_view, withheld_fields
+from .models import IntelligenceLog
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 # Phones' clocks drift; an entry a few minutes "in the future" is still real.
@@ -129,6 +130,18 @@ class IntelligenceLogSchema(RecordBaseSchema):
             raise ValidationError("A topic is listed twice.")
 
 
+class WithheldIntelligenceLogSchema(IntelligenceLogSchema):
+    """An intelligence log as someone not cleared to read it sees it: enough to count it (its day,
+    area, grading, topics and status), nothing that could name or locate its source."""
+
+    class Meta(IntelligenceLogSchema.Meta):
+        exclude = tuple(sorted(IntelligenceLog.SOURCE_REVEALING & set(IntelligenceLogSchema().fields)))
+
+    occurred_on = fields.Date(dump_only=True, metadata={"description": "The force-local day it happened."})
+    withheld = fields.List(fields.String(), dump_only=True, required=True,
+                           metadata={"description": "The fields left out because they could identify a source."})
+
+
 SCHEMA_BY_KIND: dict[str, type[RecordBaseSchema]] = {
     "stop_search": StopSearchSchema,
     "arrest": ArrestSchema,
@@ -137,7 +150,8 @@ SCHEMA_BY_KIND: dict[str, type[RecordBaseSchema]] = {
 }
 _LOADERS = {kind: cls() for kind, cls in SCHEMA_BY_KIND.items()}
 _DUMPERS = {kind: cls() for kind, cls in SCHEMA_BY_KIND.items()}
-_REDACTED_INTELLIGENCE = IntelligenceLogSchema(exclude=("intelligence_text",))
+_WITHHELD_INTELLIGENCE = WithheldIntelligenceLogSchema()
+WITHHELD_LIST = list(WithheldIntelligenceLogSchema.Meta.exclude)
 
 
 def load_record(raw) -> dict:
@@ -156,22 +170,30 @@ def load_record_changes(kind: str, raw: dict) -> dict:
 
 
 def dump_record(record, viewer=None) -> dict:
-    """Every record leaving the API goes through here: intelligence text only to those cleared."""
+    """Every record leaving the API goes through here: an intelligence log whole only to those cleared."""
     viewer = viewer if viewer is not None else current_user
-    if record.kind == "intelligence_log" and not can_read_intelligence_text(viewer, record):
-        return _REDACTED_INTELLIGENCE.dump(record)
+    if withheld_fields(record, viewer):
+        return {**_WITHHELD_INTELLIGENCE.dump(record), "withheld": WITHHELD_LIST}
     return _DUMPERS[record.kind].dump(record)
+
+
+def dump_history(record, entries, viewer=None) -> list:
+    """The audit entries of a record as the viewer may see them (records.access.audit_view)."""
+    hidden = withheld_fields(record, viewer if viewer is not None else current_user)
+    return [audit_view(e, hidden) for e in entries]
 
 
 KIND_REFS = [{"$ref": f"#/components/schemas/{name}"}
              for name in ("StopSearch", "Arrest", "SafeguardingReferral", "IntelligenceLog")]
+# What an answer may hold: the four kinds, or an intelligence log with what could identify its source left out.
+ANSWER_REFS = KIND_REFS + [{"$ref": "#/components/schemas/WithheldIntelligenceLog"}]
 
 
 class AnyRecord(fields.Field):
     """A record of any of the four kinds, told apart by `kind`."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {})["oneOf"] = KIND_REFS
+        kwargs.setdefault("metadata", {})["oneOf"] = ANSWER_REFS
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -233,6 +255,9 @@ class AuditEntrySchema(StrictSchema):
     version = fields.Integer()
     changes = fields.Dict(allow_none=True, metadata={"description": "{field: [before, after]}; restricted text shows only that it changed."})
     comment = fields.String(allow_none=True)
+    # For a viewer not cleared for the intelligence log: the day instead of `at`, and what was left out.
+    on = fields.Date(metadata={"description": "The force-local day, given instead of at when the time is withheld."})
+    withheld = fields.List(fields.String(), metadata={"description": "Left out: they could identify a source."})
 
 
 class ReferenceListsSchema(StrictSchema):

@@ -1,10 +1,10 @@
 """The authorisation matrix: every endpoint (read from app.url_map) x every role
 (officer, sergeant, inspector, analyst, admin, anonymous) x whose record it is
 (own / same team / other team), for reads and writes, and the role-restricted
-field: intelligence_text reaches only its author and cleared roles that may see
-the record (sergeant of the team, inspector, analyst), never admin, never
-another officer; in the exports as well (the records CSV's intelligence_text
-column), and the police.uk stop-search CSV never names an officer.
+fields: an intelligence log reaches whole only its author and cleared roles that
+may see the record (sergeant of the team, inspector, analyst); anyone else who
+may see it (admin) gets only what a count needs, in every answer and in the
+records CSV; and the police.uk stop-search CSV never names an officer.
 
 A new endpoint without a row in EXPECTED fails here: add its row."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from server.core.db import db
 from server.operations.models import Operation
-from server.records.models import AuditEntry, Record, Shift
+from server.records.models import AuditEntry, IntelligenceLog, Record, Shift
 from server.records.reference import POLICE_UK_CSV_HEADER
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD, ApiClient
@@ -287,6 +287,19 @@ def check_restricted_fields(world: World, actor: str, resp, where: str) -> None:
             author = world.author_of(item["id"])
             assert ("intelligence_text" in item) == cleared_for_text(actor, author), \
                 f"{where}: intelligence_text shown={('intelligence_text' in item)} to {actor} for {author}'s log"
+            if cleared_for_text(actor, author):
+                assert "withheld" not in item and {"notes", "place", "latitude", "occurred_at"} <= set(item), where
+            else:
+                # Only what a count needs, and a list of what was left out so the app can say so.
+                assert set(item) == COUNTABLE | {"withheld"}, f"{where}: {actor} got {sorted(set(item) - COUNTABLE)}"
+                assert set(item["withheld"]) == SHOWN_WHEN_CLEARED, where
+
+
+# What anyone who may see an intelligence log sees of it; the rest only with clearance.
+COUNTABLE = {"id", "kind", "operation_id", "occurred_on", "area", "officer", "status", "version",
+             "source_evaluation", "intelligence_assessment", "handling_code", "topics", "how_obtained"}
+SHOWN_WHEN_CLEARED = {"intelligence_text", "notes", "place", "latitude", "longitude", "handling_conditions",
+                      "occurred_at", "received_at", "updated_at", "shift_id", "review_comment", "void_reason"}
 
 
 def about_one_thing(rule: str) -> bool:
@@ -320,11 +333,14 @@ def check_export(world: World, actor: str, resp, where: str) -> None:
     assert ("intelligence_text" in header) == (role(actor) != "admin"), f"{where}: intelligence_text column"
     for r in intel:
         author = world.author_of(r["id"])
-        shown = bool(r.get("intelligence_text"))
-        assert shown == (actor != "anonymous" and cleared_for_text(actor, author)), \
-            f"{where}: intelligence_text shown={shown} to {actor} for {author}'s log"
-        if shown:
-            assert r["intelligence_text"] == world.texts[r["id"]], where
+        cleared = actor != "anonymous" and cleared_for_text(actor, author)
+        if "intelligence_text" in header:
+            assert (r["intelligence_text"] == world.texts[r["id"]]) == cleared, \
+                f"{where}: intelligence_text shown={not cleared} to {actor} for {author}'s log"
+        withheld = {c for c, v in r.items() if v == "[withheld]"}
+        assert withheld == (set() if cleared else set(header) & IntelligenceLog.SOURCE_REVEALING), where
+        if not cleared:
+            assert r["local_date"] and r["area"] == "NN3" and r["source_evaluation"] == "2", where  # still countable
 
 
 def expectations(rule: str, method: str):

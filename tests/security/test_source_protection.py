@@ -2,7 +2,11 @@
 endpoint, log line, audit entry or error message; fields naming a source are refused."""
 from __future__ import annotations
 
+import csv
+import io
 import uuid
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert, inspect, select
@@ -61,10 +65,11 @@ def test_the_whole_life_of_a_log_leaks_nothing(app, officer_client, colleague_cl
     # Admin still sees that the log exists and its grading, just not the text.
     as_admin = admin_client.get(url).get_json()["record"]
     assert as_admin["source_evaluation"] == "2" and "intelligence_text" not in as_admin
-    # The history shows only that the text changed, to everyone, the author too.
+    # The history shows only that the text changed, to everyone, the author too (to admin, only that
+    # a withheld field changed).
     for client in (officer_client, sergeant_client, admin_client):
         history = client.get(url + "/history").get_data(as_text=True)
-        assert RESTRICTED_MARK in history
+        assert (RESTRICTED_MARK in history) == (client is not admin_client)
         for t in texts:
             assert t not in history
     with app.app_context():
@@ -110,3 +115,155 @@ def test_there_is_nowhere_to_store_a_source(app, ctx):
     columns = {c["name"] for c in inspect(db.engine).get_columns("intelligence_logs")}  # the real table
     assert {c for c in columns if "source" in c} == {"source_evaluation"}
     assert not any(word in c for c in columns for word in ("informant", "name", "phone", "address", "chis"))
+
+
+# ---- everything that could name or locate a source, per viewer and endpoint ----------------------------------
+
+# Distinctive values in each field that could identify a source, before and after an edit.
+FIRST = {"notes": "MARKER-NOTES-7731", "place": "MARKER-PLACE-7731", "latitude": 52.123456, "longitude": -0.654321,
+         "handling_code": "C", "handling_conditions": "MARKER-CONDITIONS-7731", "intelligence_text": "MARKER-TEXT-7731"}
+EDITED = {"notes": "MARKER-NOTES-B-7731", "place": "MARKER-PLACE-B-7731", "latitude": 52.654321,
+          "longitude": -0.123456, "handling_conditions": "MARKER-CONDITIONS-B-7731",
+          "intelligence_text": "MARKER-TEXT-B-7731"}
+RETURN_COMMENT = "MARKER-RETURN-7731: who is the lookout on Lings Way?"
+VOID_REASON = "MARKER-VOID-7731: duplicate of the log naming the flat"
+VIEWERS = ("author", "colleague", "other_team", "sergeant", "other_sergeant", "inspector", "analyst", "admin")
+CLEARED = {"author", "sergeant", "inspector", "analyst"}
+CLIENT_FIXTURE = {"author": "officer_client", "colleague": "colleague_client", "other_team": "other_team_client",
+                  "sergeant": "sergeant_client", "other_sergeant": "other_sergeant_client",
+                  "inspector": "inspector_client", "analyst": "analyst_client", "admin": "admin_client"}
+# GET endpoints whose answer holds a submitted or returned log, and for which cleared viewers. Every other
+# GET endpoint (read from app.url_map) must hold none of it even for them: a new endpoint that returns
+# records fails until it is listed here, and is checked for every uncleared viewer automatically.
+RETURNS_THE_LOG = {
+    "/api/records": CLEARED,
+    "/api/records/<uuid:record_id>": CLEARED,
+    "/api/records/<uuid:record_id>/history": CLEARED,
+    "/api/exports/records.csv": CLEARED,
+    "/api/shifts/<uuid:shift_id>/tally": CLEARED,  # the end-of-shift review queue
+    "/api/sync/changes": {"author"},  # one's own entries only
+}
+
+
+def exact_time(minutes_ago: int) -> datetime:
+    moment = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    return moment.replace(microsecond=123457 + minutes_ago)
+
+
+def time_part(iso: str) -> str:
+    """The time of day of an instant, as every answer and export writes it (to the microsecond)."""
+    return iso.split("T", 1)[1][:15]
+
+
+class MarkedLog:
+    """A log carrying markers in every field that could identify its source, edited, returned with a
+    comment, with a shift; `secrets` is every value no uncleared viewer may receive, old and new."""
+
+    def __init__(self, author, sergeant, operation_id):
+        self.author, self.operation_id = author, operation_id
+        shift = f.shift(operation_id)
+        first_at, edited_at = exact_time(120), exact_time(100)
+        rec = f.intelligence_log(operation_id, shift_id=shift["id"], occurred_at=first_at.isoformat(), **FIRST)
+        body = author.sync(shifts=[shift], records=[rec]).get_json()
+        assert body["records"][0]["status"] == "created", body
+        self.id, self.shift_id, self.url = rec["id"], shift["id"], f"/api/records/{rec['id']}"
+        resp = author.patch(self.url, {"base_version": 1, "occurred_at": edited_at.isoformat(), **EDITED})
+        assert resp.status_code == 200, resp.get_json()
+        assert sergeant.post(self.url + "/return", {"comment": RETURN_COMMENT}).status_code == 200
+        whole = author.get(self.url).get_json()["record"]
+        assert whole["status"] == "returned" and whole["notes"] == EDITED["notes"]
+        server_times = [whole["received_at"], whole["updated_at"]]
+        server_times += [e["at"] for e in author.get(self.url + "/history").get_json()["entries"]]
+        self.secrets = ([str(v) for k, v in {**FIRST, **EDITED}.items() if k != "handling_code"]
+                        + [RETURN_COMMENT, VOID_REASON]
+                        + [time_part(t.isoformat()) for t in (first_at, edited_at)]
+                        + [time_part(t) for t in server_times])
+        # The current values: what a cleared viewer's answers must hold (so the absence checks mean something).
+        self.current = [EDITED["notes"], EDITED["place"], str(EDITED["latitude"])]
+
+    def url_for(self, rule: str) -> str:
+        values = {"<uuid:record_id>": self.id, "<int:operation_id>": str(self.operation_id),
+                  "<uuid:shift_id>": self.shift_id, "<client_path:path>": "records/new"}
+        url = rule
+        for placeholder, value in values.items():
+            url = url.replace(placeholder, value)
+        assert "<" not in url, f"{__file__}: give MarkedLog.url_for a value for {rule}"
+        return url
+
+
+def get_routes():
+    return [rule for rule, method, _ in ALL_ROUTES if method == "GET"]
+
+
+def leaks(body: bytes, secrets) -> list[str]:
+    text = body.decode("utf-8-sig", errors="replace")
+    return [s for s in secrets if s in text]
+
+
+@pytest.fixture
+def marked(officer_client, sergeant_client, operation):
+    return MarkedLog(officer_client, sergeant_client, operation.id)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_nothing_that_could_identify_a_source_reaches_an_uncleared_viewer(request, viewer, marked, admin_client,
+                                                                          all_logs):
+    client = request.getfixturevalue(CLIENT_FIXTURE[viewer])
+    cleared = viewer in CLEARED
+    # While the log waits for review: every GET endpoint, whole body bytes (JSON, CSV, HTML).
+    for rule in get_routes():
+        body = client.get(marked.url_for(rule)).get_data()
+        if not cleared:
+            assert not leaks(body, marked.secrets), f"{viewer} got {leaks(body, marked.secrets)} from GET {rule}"
+        else:
+            holds = not any(c not in body.decode("utf-8-sig") for c in marked.current)
+            assert holds == (viewer in RETURNS_THE_LOG.get(rule, ())), \
+                f"GET {rule} as {viewer}: holds the log={holds}; classify it in RETURNS_THE_LOG"
+    # Voided by the administrator, with a reason that may quote it: not even the answer to the void
+    # echoes it back to them, and nothing reaches an uncleared viewer afterwards either.
+    resp = admin_client.post(marked.url + "/void", {"reason": VOID_REASON})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["record"]["status"] == "voided"
+    assert not leaks(resp.get_data(), marked.secrets), leaks(resp.get_data(), marked.secrets)
+    for rule in get_routes():
+        body = client.get(marked.url_for(rule)).get_data()
+        if not cleared:
+            assert not leaks(body, marked.secrets), f"{viewer} got {leaks(body, marked.secrets)} from GET {rule} (voided)"
+    if cleared:
+        # They still read all of it, the void reason and the history's before and after too.
+        whole = client.get(marked.url).get_data(as_text=True)
+        assert all(v in whole for v in (VOID_REASON, EDITED["intelligence_text"], EDITED["notes"]))
+        history = client.get(marked.url + "/history").get_data(as_text=True)
+        assert all(v in history for v in (FIRST["notes"], FIRST["place"], EDITED["place"], RETURN_COMMENT,
+                                          VOID_REASON, str(FIRST["latitude"])))
+        csv_text = client.get("/api/exports/records.csv").get_data().decode("utf-8-sig")
+        assert all(v in csv_text for v in (VOID_REASON, EDITED["notes"], EDITED["handling_conditions"]))
+    # No log line carries any of it, whoever asked.
+    found = leaks(all_logs.text.encode(), marked.secrets)
+    assert not found, f"logged: {found}"
+
+
+def test_an_uncleared_viewer_still_sees_what_a_count_needs_and_what_was_withheld(marked, admin_client):
+    record = admin_client.get(marked.url).get_json()["record"]
+    assert record["occurred_on"] == (datetime.now(timezone.utc) - timedelta(minutes=100)).astimezone(
+        ZoneInfo("Europe/London")).date().isoformat()
+    assert (record["area"], record["status"], record["source_evaluation"], record["intelligence_assessment"],
+            record["handling_code"], record["topics"], record["how_obtained"]) == (
+        "NN3", "returned", "2", "B", "C", ["drugs_supply"], "anonymous_community_member")
+    assert set(record["withheld"]) == IntelligenceLog.SOURCE_REVEALING - {"device_id"}
+    assert not set(record) & IntelligenceLog.SOURCE_REVEALING
+    # The history says that the place, the coordinates and the text changed, and who returned it,
+    # never the values nor the words; the day, not the time.
+    entries = admin_client.get(marked.url + "/history").get_json()["entries"]
+    assert [e["action"] for e in entries] == ["create", "amend", "return"]
+    amend = entries[1]
+    for name in ("notes", "place", "latitude", "longitude", "occurred_at", "handling_conditions", "intelligence_text"):
+        assert amend["changes"][name] == ["[withheld]", "[withheld]"], name
+    assert entries[2]["changes"] == {"status": ["submitted", "returned"]} and entries[2]["comment"] is None
+    assert all("at" not in e and e["on"] and "at" in e["withheld"] and "comment" in e["withheld"] for e in entries)
+    # The records CSV: the row is there to count, every revealing cell says it was withheld.
+    rows = list(csv.DictReader(io.StringIO(admin_client.get("/api/exports/records.csv").get_data().decode("utf-8-sig"))))
+    (row,) = rows
+    assert row["local_date"] == record["occurred_on"] and row["area"] == "NN3" and row["topics"] == "drugs_supply"
+    assert {k for k, v in row.items() if v == "[withheld]"} == set(row) & IntelligenceLog.SOURCE_REVEALING
+    assert {"place", "latitude", "notes", "handling_conditions", "occurred_at", "review_comment"} <= set(row)

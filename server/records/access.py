@@ -1,0 +1,34 @@
+"""What of a record a viewer may see. An intelligence log reaches someone who may not read its
+text (admin, and anyone else uncleared) only as what a count needs: never anything in
+IntelligenceLog.SOURCE_REVEALING. Record answers, the history and the records CSV all ask here."""
+from __future__ import annotations
+
+from ..core.security import can_read_intelligence_text
+from ..core.timezone import local_date
+from .models import AuditEntry, IntelligenceLog, Record
+
+NOTHING: frozenset[str] = frozenset()
+WITHHELD = "[withheld]"
+# Of an audit entry: when (the day is shown instead) and the supervisor's or voider's words.
+AUDIT_WITHHELD = ("at", "comment")
+
+
+def withheld_fields(record: Record, viewer) -> frozenset[str]:
+    """The fields of `record` that `viewer` may not see (none, for anything but an uncleared intelligence log)."""
+    if record.kind == "intelligence_log" and not can_read_intelligence_text(viewer, record):
+        return IntelligenceLog.SOURCE_REVEALING
+    return NOTHING
+
+
+def audit_view(entry: AuditEntry, hidden: frozenset[str]) -> AuditEntry | dict:
+    """An audit entry as a viewer sees it: for a log they are not cleared for, that a withheld field
+    changed but not its values, the day but not the time, and no comment."""
+    if not hidden:
+        return entry
+    changes = None
+    if entry.changes is not None:
+        changes = {name: [WITHHELD, WITHHELD] if name in hidden else values
+                   for name, values in entry.changes.items()}
+    return {"id": entry.id, "on": local_date(entry.at), "actor": entry.actor, "action": entry.action,
+            "version": entry.version, "changes": changes, "comment": None,
+            "withheld": sorted(set(AUDIT_WITHHELD) | (set(entry.changes or ()) & hidden))}
