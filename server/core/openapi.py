@@ -155,7 +155,12 @@ def document_operations(app: Flask, api, examples: dict[str, dict] | None = None
                 code = str(status)
                 documented = responses.get(code)
                 if isinstance(documented, dict) and documented.get("description") and "$ref" not in documented:
-                    continue  # the route's own words, given the Error shape below
+                    # The route's own case first, then the ones every such route has (e.g. sync's 413:
+                    # too many items, or a body too large); given the Error shape below.
+                    general = ERROR_RESPONSES[status][1]
+                    if general not in documented["description"]:
+                        documented["description"] = f"{documented['description'].rstrip('.')}. Or: {general}"
+                    continue
                 responses[code] = refs[status]
             for code, documented in responses.items():
                 # A route's alt_response (e.g. 409) names its case; the body is still the Error shape.
