@@ -45,12 +45,13 @@ def test_a_generated_client_logs_in_syncs_each_kind_and_reads_the_tally(generate
     from beatbook_api_client.api.auth import login
     from beatbook_api_client.api.sync import sync_batch
     from beatbook_api_client.api.tallies import get_tally
-    from beatbook_api_client.models import (Agency, Arrest, ArrestKind, ConcernCategory, Error, HandlingCode,
-                                            HowObtained, IntelligenceAssessment, IntelligenceLog, IntelligenceLogKind,
-                                            Legislation, Login, ObjectOfSearch, OffenceCategory, Outcome,
-                                            PowerOfArrest, RiskLevel, SafeguardingReferral, SafeguardingReferralKind,
-                                            SearchType, Session, Shift, SourceEvaluation, StopSearch, StopSearchKind,
-                                            Subject, SyncRequest, SyncResponse, Tally, Topic, Gender)
+    from beatbook_api_client.models import (Agency, Arrest, ArrestKind, ConcernCategory, Error, Gender,
+                                            HandlingCode, HowObtained, IntelligenceAssessment, IntelligenceLog,
+                                            IntelligenceLogKind, Legislation, Login, ObjectOfSearch, OffenceCategory,
+                                            Outcome, PowerOfArrest, RiskLevel, SafeguardingReferral,
+                                            SafeguardingReferralKind, SearchType, Session, Shift, SourceEvaluation,
+                                            StopSearch, StopSearchKind, Subject, SyncRequest, SyncResponse, Tally,
+                                            Topic)
     officer = make_officer(role="officer")
     anonymous = pkg.Client(base_url=live_server, raise_on_unexpected_status=True)
     session = login.sync(client=anonymous, body=Login(shoulder_number=officer.shoulder_number,

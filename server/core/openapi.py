@@ -97,6 +97,54 @@ def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
 
 
+def error_statuses(*, public: bool, roles, write: bool, path_ids: bool, arguments: bool, login: bool) -> set[int]:
+    """What an operation can answer besides success, from what the access policy and the route know."""
+    statuses = set()
+    if not public:
+        statuses |= {401, 503}  # the session is looked up in the database
+    if write:
+        # CSRF and origin checks; any body must be JSON, well-formed and not too large; writes need the database.
+        statuses |= {400, 403, 413, 415, 503}
+    if not public and roles is not None and roles != ALL_ROLES:
+        statuses.add(403)
+    if path_ids:
+        statuses.add(404)
+    if arguments:
+        statuses.add(422)
+    if login:
+        statuses.add(429)
+    return statuses
+
+
+def _document_errors(operation: dict, statuses: set[int], refs: dict[int, dict], error: dict) -> None:
+    responses = operation.setdefault("responses", {})
+    for status in sorted(statuses):
+        code = str(status)
+        documented = responses.get(code)
+        if isinstance(documented, dict) and documented.get("description") and "$ref" not in documented:
+            # The route's own case first, then the ones every such route has (e.g. sync's 413:
+            # too many items, or a body too large).
+            general = ERROR_RESPONSES[status][1]
+            if general not in documented["description"]:
+                documented["description"] = f"{documented['description'].rstrip('.')}. Or: {general}"
+            continue
+        responses[code] = refs[status]
+    for code, documented in responses.items():
+        # A route's alt_response (e.g. 409) names its case; the body is still the Error shape.
+        if code[0] in "45" and isinstance(documented, dict) and "$ref" not in documented:
+            documented.setdefault("content", {"application/json": {"schema": error}})
+            if code in ("429", "503"):
+                documented.setdefault("headers", RETRY_AFTER)
+
+
+def _add_examples(operation: dict, examples: dict) -> None:
+    for where, example in examples.items():
+        if where == "request":
+            operation["requestBody"]["content"]["application/json"]["example"] = example
+        else:
+            operation["responses"][where]["content"]["application/json"]["example"] = example
+
+
 def document_operations(app: Flask, api, examples: dict[str, dict] | None = None) -> None:
     """Per operation: operationId, security, the errors it can answer, examples; and which
     (endpoint, method) pairs need a body (refused without one by core.security.require_json_body)."""
@@ -117,13 +165,11 @@ def document_operations(app: Flask, api, examples: dict[str, dict] | None = None
                 continue
             target = getattr(view_class, method, None) or view
             public = rule.endpoint in PUBLIC_ENDPOINTS or bool(_view_attr(target, _PUBLIC))
-            roles = _view_attr(target, _ROLES)
             write = method not in ("get", "head")
 
             op_id = operation_id(rule.endpoint, method, view_class is not None)
-            if op_id in seen and seen[op_id] != f"{method} {path}":
+            if seen.setdefault(op_id, f"{method} {path}") != f"{method} {path}":
                 raise RuntimeError(f"operationId {op_id} is used twice; add an entry to OPERATION_IDS")
-            seen[op_id] = f"{method} {path}"
             operation["operationId"] = op_id
 
             if public:
@@ -136,44 +182,12 @@ def document_operations(app: Flask, api, examples: dict[str, dict] | None = None
             body = operation.get("requestBody")
             if body and body.get("required"):
                 body_required.add((rule.endpoint, method.upper()))
-            statuses = set()
-            if not public:
-                statuses |= {401, 503}  # the session is looked up in the database
-            if write:
-                # Every write: CSRF and origin checks, and any body must be JSON, well-formed and not too large.
-                statuses |= {403, 400, 413, 415, 503}
-            if not public and roles is not None and roles != ALL_ROLES:
-                statuses.add(403)
-            if rule.arguments:
-                statuses.add(404)
-            if body or any(p.get("in") != "path" for p in operation.get("parameters", []) if isinstance(p, dict)):
-                statuses.add(422)
-            if rule.endpoint in LOGIN_ENDPOINTS:
-                statuses.add(429)
-            responses = operation.setdefault("responses", {})
-            for status in sorted(statuses):
-                code = str(status)
-                documented = responses.get(code)
-                if isinstance(documented, dict) and documented.get("description") and "$ref" not in documented:
-                    # The route's own case first, then the ones every such route has (e.g. sync's 413:
-                    # too many items, or a body too large); given the Error shape below.
-                    general = ERROR_RESPONSES[status][1]
-                    if general not in documented["description"]:
-                        documented["description"] = f"{documented['description'].rstrip('.')}. Or: {general}"
-                    continue
-                responses[code] = refs[status]
-            for code, documented in responses.items():
-                # A route's alt_response (e.g. 409) names its case; the body is still the Error shape.
-                if code[0] in "45" and isinstance(documented, dict) and "$ref" not in documented:
-                    documented.setdefault("content", {"application/json": {"schema": error}})
-                    if code in ("429", "503"):
-                        documented.setdefault("headers", RETRY_AFTER)
-
-            for where, example in examples.get(op_id, {}).items():
-                if where == "request":
-                    operation["requestBody"]["content"]["application/json"]["example"] = example
-                else:
-                    operation["responses"][where]["content"]["application/json"]["example"] = example
+            query = any(p.get("in") != "path" for p in operation.get("parameters", []) if isinstance(p, dict))
+            statuses = error_statuses(public=public, roles=_view_attr(target, _ROLES), write=write,
+                                      path_ids=bool(rule.arguments), arguments=bool(body) or query,
+                                      login=rule.endpoint in LOGIN_ENDPOINTS)
+            _document_errors(operation, statuses, refs, error)
+            _add_examples(operation, examples.get(op_id, {}))
     # flask-smorest's own 422 answer is replaced by ours everywhere.
     api.spec.components.responses.pop("UNPROCESSABLE_ENTITY", None)
     app.extensions["beatbook_body_required"] = frozenset(body_required)

@@ -1,8 +1,7 @@
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
 from ..core.schemas import StrictSchema
 from ..records.schemas import KIND_DISCRIMINATOR, KIND_REFS, AnyRecord
-from ..records.reference import STATUSES
 
 
 ITEM_NOTE = (" Each item is checked on its own: an item that does not match comes back in the answer with "
