@@ -76,8 +76,9 @@ def _day(value):
 def plausible(case, operation) -> bool:
     """Rules across fields that an OpenAPI 3.0 schema cannot express, only its descriptions state (the API
     answers 422 for them, tested in test_input_limits.py and tests/tallies/test_tally_api.py): a period's
-    end is not before its start, a period is at most MAX_DAYS long (its end is today, its start the operation's, when not given), a
-    comparison range is two real dates in order, and a grouping is not listed twice."""
+    end is not before its start, a period is at most MAX_DAYS long (its end is today, its start the
+    operation's, when not given), a comparison range is two real dates in order, and a grouping is not
+    listed twice."""
     q = case.query or {}
     if isinstance(q.get("from"), str) and isinstance(q.get("to"), str) and q["to"] < q["from"]:
         return False
