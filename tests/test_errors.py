@@ -37,7 +37,8 @@ def test_openapi_document_is_generated_from_the_schemas(anon_client):
     schemas = spec["components"]["schemas"]
     assert "intelligence_text" in schemas["IntelligenceLog"]["properties"]
     assert "source" not in " ".join(schemas["IntelligenceLog"]["properties"]).replace("source_evaluation", "")
-    assert schemas["StopSearch"]["properties"]["age_range"]["enum"][:2] == ["under 10", "10-17"]
+    assert schemas["StopSearch"]["properties"]["age_range"]["anyOf"][1] == {"$ref": "#/components/schemas/AgeRange"}
+    assert schemas["AgeRange"]["enum"][:2] == ["under 10", "10-17"]
 
 
 def test_security_headers_on_every_response(anon_client):

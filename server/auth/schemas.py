@@ -27,3 +27,15 @@ class SessionSchema(StrictSchema):
 
 class LogoutSchema(StrictSchema):
     logged_out = fields.Boolean(required=True)
+
+
+OPERATION_EXAMPLE = {"id": 1, "name": "Operation Revive", "slug": "revive", "description": "",
+                     "local_policing_area": "West", "target_areas": ["NN3", "NN5"], "starts_on": "2026-09-01",
+                     "ends_on": None, "is_current": True}
+# Shown in the OpenAPI document (and so to generated clients).
+LOGIN_EXAMPLES = {
+    "request": {"shoulder_number": "PC2201", "password": "correct-horse-battery"},
+    "200": {"officer": {"id": 7, "shoulder_number": "PC2201", "display_name": "PC Amy Cole", "role": "officer",
+                        "team": "West Team 2", "active": True},
+            "csrf_token": "3q2-7wEXAMPLEtokenWf9zQ", "operations": [OPERATION_EXAMPLE]},
+}

@@ -2,6 +2,7 @@
 from flask import Flask
 from flask_smorest import Api, Blueprint
 
+from .openapi import document_operations, enum_component, openapi_keywords
 from .schemas import ErrorSchema
 from .security import CSRF_HEADER
 
@@ -18,6 +19,8 @@ def init_api(app: Flask) -> Api:
                                                               ("query", "json", "form", "headers", "cookies", "files", "path")}
     api = BeatbookApi(app, spec_kwargs={"info": {"description": "Beatbook: log and count policing-operation activity."}})
     from .schemas import no_nul_pattern; api.ma_plugin.converter.add_attribute_function(no_nul_pattern)  # noqa: E702
+    api.ma_plugin.converter.add_attribute_function(openapi_keywords)
+    api.ma_plugin.converter.add_attribute_function(enum_component)  # after every other: it replaces "enum"
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]})
     api.spec.components.security_scheme("csrf", {"type": "apiKey", "in": "header", "name": CSRF_HEADER})
     api.spec.options["security"] = [{"session": [], "csrf": []}]
@@ -30,6 +33,10 @@ def init_api(app: Flask) -> Api:
                          ("IntelligenceLog", IntelligenceLogSchema), ("Shift", ShiftSchema),
                          ("WithheldIntelligenceLog", WithheldIntelligenceLogSchema)):
         api.spec.components.schema(name, schema=schema)
+    from ..records.schemas import KIND_COMPONENTS
+    for kind, name in KIND_COMPONENTS.items():
+        # The discriminator's value: each kind's component allows its own (the four are told apart by it).
+        api.spec.components.schemas[name]["properties"]["kind"] = {"type": "string", "enum": [kind]}
 
     from ..auth.routes import blp as auth_blp
     from ..operations.routes import blp as operations_blp
@@ -39,31 +46,14 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(blp)
     from ..tallies.routes import blp as tallies_blp; api.register_blueprint(tallies_blp)  # noqa: E702
     from ..exports.routes import blp as exports_blp; api.register_blueprint(exports_blp)  # noqa: E702
-    document_security(app, api)
+    document_operations(app, api, examples=_examples())
     app.extensions["beatbook_api"] = api
     return api
 
 
-def document_security(app: Flask, api: Api) -> None:
-    """Per operation, what the access policy really asks for: nothing for public views, the session
-    cookie for reads, the session cookie and the CSRF header for writes."""
-    import re
-
-    from .security import _PUBLIC, PUBLIC_ENDPOINTS, _view_attr
-
-    paths = api.spec._paths  # apispec keeps {path: {method: operation}} until the document is built
-    for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
-        if path not in paths:
-            continue
-        view = app.view_functions[rule.endpoint]
-        for method, operation in paths[path].items():
-            if method.upper() not in rule.methods:
-                continue
-            target = getattr(getattr(view, "view_class", None), method, None) or view
-            if rule.endpoint in PUBLIC_ENDPOINTS or _view_attr(target, _PUBLIC):
-                operation["security"] = []
-            elif method in ("get", "head"):
-                operation["security"] = [{"session": []}]
-            else:
-                operation["security"] = [{"session": [], "csrf": []}]
+def _examples() -> dict[str, dict]:
+    """Examples for the main operations, by operationId: {"request" or status: example}."""
+    from ..auth.schemas import LOGIN_EXAMPLES
+    from ..sync.schemas import SYNC_EXAMPLES
+    from ..tallies.schemas import TALLY_EXAMPLES
+    return {"login": LOGIN_EXAMPLES, "syncBatch": SYNC_EXAMPLES, "getTally": TALLY_EXAMPLES}

@@ -129,6 +129,11 @@ def require_json_body() -> None:
         return
     has_body = request.content_length not in (None, 0) or "chunked" in request.headers.get("Transfer-Encoding", "")
     if not has_body:
+        # Operations whose document says the body is required (core.openapi) refuse to go on without one:
+        # an empty PATCH would otherwise change nothing and answer 200.
+        if (request.endpoint, request.method) in current_app.extensions.get("beatbook_body_required", ()):
+            raise ApiError(422, "Send the body as a JSON object.", code="validation_error",
+                           fields={"_body": ["A JSON body is required."]})
         return
     if not request.is_json:
         raise ApiError(415, "Send the body as application/json.", fields={"Content-Type": ["Must be application/json."]})

@@ -134,6 +134,7 @@ def _sees_intelligence_column(user) -> bool:
 @requires(ALL_ROLES)
 @blp.arguments(RecordsExportQuerySchema, location="query")
 @blp.response(200, content_type="text/csv")
+@blp.alt_response(404, description="No such operation")
 @blp.doc(**_body("text/csv", "Records as CSV, scoped by role. For an intelligence log the viewer is not cleared for, "
                              "every cell that could identify a source reads [withheld]. " + CSV_DOC))
 def records_csv(args):
@@ -183,6 +184,7 @@ def _coordinate(value):
 @requires(EXPORTERS)
 @blp.arguments(StopSearchExportQuerySchema, location="query")
 @blp.response(200, content_type="text/csv")
+@blp.alt_response(404, description="No such operation")
 @blp.doc(**_body("text/csv", "Stop searches in the police.uk archive CSV layout: no officer identity, locations "
                              "rounded to 3 decimal places. " + CSV_DOC))
 def stop_searches_csv(args):

@@ -7,7 +7,7 @@ from ..core.errors import ApiError
 from ..core.schemas import DB_INT_MAX
 from ..core.security import ALL_ROLES, OPERATION_MANAGERS, requires
 from .models import Operation
-from .schemas import OperationQuerySchema, OperationSchema, OperationUpdateSchema
+from .schemas import UPDATE_RULES, OperationQuerySchema, OperationSchema, OperationUpdateSchema
 
 blp = Blueprint("operations", __name__, url_prefix="/api/operations", description="Policing operations")
 
@@ -38,6 +38,7 @@ class Operations(MethodView):
     @requires(OPERATION_MANAGERS)
     @blp.arguments(OperationSchema)
     @blp.response(201, OperationSchema)
+    @blp.alt_response(409, description="Another operation already uses this slug")
     def post(self, data):
         _check_slug_free(data["slug"])
         op = Operation(**data)
@@ -54,8 +55,9 @@ class OperationById(MethodView):
         return get_operation_or_404(operation_id)
 
     @requires(OPERATION_MANAGERS)
-    @blp.arguments(OperationUpdateSchema(partial=True))
+    @blp.arguments(OperationUpdateSchema(partial=True), description=UPDATE_RULES)
     @blp.response(200, OperationSchema)
+    @blp.alt_response(409, description="Another operation already uses this slug")
     def patch(self, data, operation_id):
         op = get_operation_or_404(operation_id)
         if "slug" in data:

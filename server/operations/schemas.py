@@ -29,7 +29,8 @@ class OperationSchema(StrictSchema):
     local_policing_area = text(64, 1, required=True)
     target_areas = fields.List(DistrictField(), required=True, validate=validate.Length(min=1, max=50))
     starts_on = fields.Date(required=True)
-    ends_on = fields.Date(allow_none=True, load_default=None)
+    ends_on = fields.Date(allow_none=True, load_default=None,
+                          metadata={"description": "Last day; on or after starts_on (null: open-ended)."})
     is_current = fields.Boolean(dump_only=True)
 
     @validates_schema
@@ -42,6 +43,11 @@ class OperationSchema(StrictSchema):
         if "target_areas" in data:
             data["target_areas"] = list(dict.fromkeys(data["target_areas"]))
         return data
+
+
+UPDATE_RULES = ("Any of the operation's fields; at least a JSON object ({} changes nothing). The rules across "
+                "fields still hold after the change: ends_on is on or after starts_on, the stored one when "
+                "starts_on is not sent; slug is not used by another operation (409).")
 
 
 class OperationUpdateSchema(OperationSchema):

@@ -150,6 +150,7 @@ def _review(record_id, status: str, action: str, comment: str | None):
 @requires(SUPERVISORS)
 @blp.arguments(ReviewSchema)
 @blp.response(200, RecordEnvelopeSchema)
+@blp.alt_response(409, description="The entry was voided; the server copy is in error.record")
 def verify_one(data, record_id):
     return _review(record_id, "verified", "verify", data.get("comment"))
 
@@ -158,6 +159,7 @@ def verify_one(data, record_id):
 @requires(SUPERVISORS)
 @blp.arguments(CommentSchema)
 @blp.response(200, RecordEnvelopeSchema)
+@blp.alt_response(409, description="The entry was voided; the server copy is in error.record")
 def return_one(data, record_id):
     return _review(record_id, "returned", "return", data["comment"])
 

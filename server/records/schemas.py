@@ -41,10 +41,14 @@ class RecordBaseSchema(StrictSchema):
                                   metadata={"description": "For an edit: the version the change was made on."})
     operation_id = ident(required=True)
     shift_id = fields.UUID(allow_none=True, load_default=None)
-    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "With a UTC offset; stored in UTC."})
+    occurred_at = fields.AwareDateTime(required=True, metadata={
+        "description": "With a UTC offset; stored in UTC. From 2000 on, and not more than 15 minutes ahead of "
+                       "the server's clock."})
     area = DistrictField(required=True, metadata={"description": "Postcode district, e.g. NN3."})
-    latitude = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-90, max=90))
-    longitude = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-180, max=180))
+    latitude = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-90, max=90),
+                            metadata={"description": "Given together with longitude, or neither."})
+    longitude = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-180, max=180),
+                             metadata={"description": "Given together with latitude, or neither."})
     place = text(200, allow_none=True, load_default=None)
     notes = text(4000, load_default="")
     # Server-owned: refused if sent.
@@ -96,7 +100,8 @@ class ArrestSchema(RecordBaseSchema):
 class SafeguardingReferralSchema(RecordBaseSchema):
     subject = one_of(ref.SAFEGUARDING_SUBJECTS, required=True)
     concern_categories = fields.List(one_of(ref.CONCERN_CATEGORIES), required=True,
-                                     validate=validate.Length(min=1, max=len(ref.CONCERN_CATEGORIES)))
+                                     validate=validate.Length(min=1, max=len(ref.CONCERN_CATEGORIES)),
+                                     metadata={"description": "Each at most once."})
     agency = one_of(ref.AGENCIES, required=True)
     risk_level = one_of(ref.RISK_LEVELS, required=True)
     ppn_reference = text(40, allow_none=True, load_default=None)
@@ -111,9 +116,11 @@ class IntelligenceLogSchema(RecordBaseSchema):
     source_evaluation = one_of(ref.SOURCE_EVALUATIONS, required=True, metadata={"description": "1, 2 or 3."})
     intelligence_assessment = one_of(ref.INTELLIGENCE_ASSESSMENTS, required=True, metadata={"description": "A to E."})
     handling_code = one_of(ref.HANDLING_CODES, required=True, metadata={"description": "P or C."})
-    handling_conditions = text(1000, allow_none=True, load_default=None)
+    handling_conditions = text(1000, allow_none=True, load_default=None,
+                               metadata={"description": "Required (not blank) when handling_code is C."})
     topics = fields.List(one_of(ref.INTELLIGENCE_TOPICS), required=True,
-                         validate=validate.Length(min=1, max=len(ref.INTELLIGENCE_TOPICS)))
+                         validate=validate.Length(min=1, max=len(ref.INTELLIGENCE_TOPICS)),
+                         metadata={"description": "Each at most once."})
     how_obtained = one_of(ref.HOW_OBTAINED, required=True,
                           metadata={"description": "How the intelligence came in. Who gave it is never recorded."})
     intelligence_text = fields.String(required=True, validate=validate.Length(min=1, max=8000),
@@ -183,8 +190,12 @@ def dump_history(record, entries, viewer=None) -> list:
     return [audit_view(e, hidden) for e in entries]
 
 
-KIND_REFS = [{"$ref": f"#/components/schemas/{name}"}
-             for name in ("StopSearch", "Arrest", "SafeguardingReferral", "IntelligenceLog")]
+KIND_COMPONENTS = {"stop_search": "StopSearch", "arrest": "Arrest", "safeguarding_referral": "SafeguardingReferral",
+                   "intelligence_log": "IntelligenceLog"}
+KIND_REFS = [{"$ref": f"#/components/schemas/{name}"} for name in KIND_COMPONENTS.values()]
+# How a client tells the kinds apart (each component's kind allows its own value only).
+KIND_DISCRIMINATOR = {"propertyName": "kind",
+                      "mapping": {kind: f"#/components/schemas/{name}" for kind, name in KIND_COMPONENTS.items()}}
 # What an answer may hold: the four kinds, or an intelligence log with what could identify its source left out.
 ANSWER_REFS = KIND_REFS + [{"$ref": "#/components/schemas/WithheldIntelligenceLog"}]
 
@@ -193,6 +204,8 @@ class AnyRecord(fields.Field):
     """A record of any of the four kinds, told apart by `kind`."""
 
     def __init__(self, **kwargs):
+        # No discriminator: an intelligence log comes as a whole IntelligenceLog or, for a viewer not
+        # cleared for it, as a WithheldIntelligenceLog; both carry kind "intelligence_log".
         kwargs.setdefault("metadata", {})["oneOf"] = ANSWER_REFS
         super().__init__(**kwargs)
 
@@ -221,7 +234,7 @@ class RecordQuerySchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(ref.STATUSES))
     shift = fields.UUID()
     from_ = fields.Date(data_key="from", metadata={"description": "First local day, inclusive."})
-    to = fields.Date(metadata={"description": "Last local day, inclusive."})
+    to = fields.Date(metadata={"description": "Last local day, inclusive; on or after from."})
 
     @validates_schema
     def _period_in_order(self, data, **kwargs):
@@ -275,8 +288,10 @@ class HistorySchema(StrictSchema):
 class ShiftSchema(StrictSchema):
     id = fields.UUID(required=True, metadata={"description": "Made on the phone."})
     operation_id = ident(required=True)
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    started_at = fields.AwareDateTime(required=True, metadata={
+        "description": "From 2000 on, and not more than 15 minutes ahead of the server's clock."})
+    ended_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "After started_at, and not more than 15 minutes ahead of the server's clock."})
     officer = fields.Nested(OfficerRefSchema, dump_only=True)
 
     @validates("started_at")

@@ -8,6 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..core.schemas import StrictSchema, ident
 from ..operations.schemas import OperationSchema
+from ..records import reference as ref
 from ..records.schemas import AnyRecord, OfficerRefSchema
 from .service import DIMENSIONS, Period
 
@@ -69,9 +70,16 @@ class CompareField(fields.Field):
         return value if isinstance(value, str) or value is None else f"{value.start}/{value.end}"
 
 
+COMPARE_RULES = ("previous (the period of the same length just before, which must start after 0001-01-01), "
+                 f"or YYYY-MM-DD/YYYY-MM-DD: real dates, the second on or after the first, at most {MAX_DAYS} "
+                 "days apart.")
+
+
 class PeriodArgsSchema(StrictSchema):
     from_ = fields.Date(data_key="from", metadata={"description": "First local day (default: the operation's start)."})
-    to = fields.Date(metadata={"description": "Last local day, inclusive (default: today)."})
+    to = fields.Date(metadata={"description": "Last local day, inclusive (default: today). On or after from "
+                                              "(or its default), and the period is at most "
+                                              f"{MAX_DAYS} days long."})
 
     @validates_schema
     def _in_order(self, data, **kwargs):
@@ -85,10 +93,10 @@ class PeriodArgsSchema(StrictSchema):
 class TallyQuerySchema(PeriodArgsSchema):
     group_by = GroupByField(load_default=lambda: ["kind"],
                             metadata={"description": f"Comma-separated, any of: {', '.join(DIMENSIONS)} "
-                                                     "(each at most once).",
+                                                     "(each at most once). Default: kind.",
                                       "type": "string", "pattern": GROUP_BY_PATTERN, "example": "kind,area,week"})
     compare = CompareField(load_default=None, metadata={"type": "string", "pattern": COMPARE_PATTERN,
-                                                        "description": "previous, or YYYY-MM-DD/YYYY-MM-DD"})
+                                                        "description": COMPARE_RULES})
     team = fields.String(validate=validate.Length(min=1, max=64))
     officer = ident(metadata={"description": "Officer id."})
 
@@ -106,13 +114,26 @@ class ComparisonSchema(StrictSchema):
     change = fields.Dict(keys=fields.String(), values=fields.Nested(ChangeSchema))
 
 
+class TallyGroupSchema(StrictSchema):
+    """One group: a value for each dimension of group_by (only those), and its count."""
+    kind = fields.String(validate=validate.OneOf(list(ref.KINDS)))
+    area = fields.String(metadata={"description": "Postcode district."})
+    day = fields.Date(metadata={"description": "Local day."})
+    week = fields.Date(metadata={"description": "The Monday of the ISO week (Monday to Sunday)."})
+    month = fields.String(validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"), metadata={"example": "2026-03"})
+    team = fields.String(allow_none=True)
+    officer = fields.Nested(OfficerRefSchema)
+    status = fields.String(validate=validate.OneOf(ref.STATUSES))
+    count = fields.Integer(required=True)
+
+
 class PlainGroups(fields.List):
-    """Documented as a list of objects; dumped as it is: the service builds each group from plain
+    """Documented as a list of TallyGroup; dumped as it is: the service builds each group from plain
     strings and integers already, and a force-wide tally by kind, area and week of a year has
     hundreds of them (a field call per group and per value is most of the answer's cost)."""
 
     def __init__(self, **kwargs):
-        super().__init__(fields.Dict(), **kwargs)
+        super().__init__(fields.Nested(TallyGroupSchema), **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else list(value)
@@ -123,7 +144,8 @@ class TallySchema(StrictSchema):
     period = fields.Dict(keys=fields.String(), values=fields.String())
     group_by = fields.List(fields.String())
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
-    groups = PlainGroups(metadata={"description": "One object per group: its keys and count."})
+    groups = PlainGroups(metadata={"description": "One object per group: its value of each group_by dimension, "
+                                                  "and its count."})
     comparison = fields.Nested(ComparisonSchema, allow_none=True)
     headline = fields.String()
 
@@ -163,3 +185,23 @@ class ShiftTallySchema(StrictSchema):
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
     unverified = fields.Integer()
     review_queue = fields.List(AnyRecord())
+
+
+# Shown in the OpenAPI document (and so to generated clients): ?group_by=kind,area&compare=previous
+TALLY_EXAMPLES = {"200": {
+    "operation": {"id": 1, "name": "Operation Revive", "slug": "revive", "description": "",
+                  "local_policing_area": "West", "target_areas": ["NN3", "NN5"], "starts_on": "2026-09-01",
+                  "ends_on": None, "is_current": True},
+    "period": {"from": "2026-11-01", "to": "2026-11-30"},
+    "group_by": ["kind", "area"],
+    "totals": {"stop_search": 12, "arrest": 3, "safeguarding_referral": 2, "intelligence_log": 5, "all": 22},
+    "groups": [{"kind": "intelligence_log", "area": "NN3", "count": 5},
+               {"kind": "arrest", "area": "NN3", "count": 2}, {"kind": "arrest", "area": "NN5", "count": 1},
+               {"kind": "safeguarding_referral", "area": "NN5", "count": 2},
+               {"kind": "stop_search", "area": "NN3", "count": 8}, {"kind": "stop_search", "area": "NN5", "count": 4}],
+    "comparison": {"period": {"from": "2026-10-02", "to": "2026-10-31"},
+                   "totals": {"stop_search": 10, "arrest": 3, "safeguarding_referral": 1, "intelligence_log": 5,
+                              "all": 19},
+                   "change": {"all": {"previous": 19, "current": 22, "change_percent": 15.8, "label": "up 16%"}}},
+    "headline": "5 intelligence logs, 3 arrests, 2 safeguarding referrals and 12 stop searches.",
+}}

@@ -268,8 +268,9 @@ def intelligence_items(payload):
     if isinstance(payload, dict):
         if payload.get("kind") == "intelligence_log" and "id" in payload:
             yield payload
-        for v in payload.values():
-            yield from intelligence_items(v)
+        for k, v in payload.items():
+            if k != "example":  # the OpenAPI document's made-up examples are no one's record
+                yield from intelligence_items(v)
     elif isinstance(payload, list):
         for v in payload:
             yield from intelligence_items(v)
