@@ -22,7 +22,7 @@ from ..operations.models import Operation
 from ..records.models import MODEL_BY_KIND, AuditEntry, Record, Shift
 from ..records.schemas import load_record, load_shift
 from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, content_differences,
-                               record_rows)
+                               lock_records, record_rows)
 from . import resend
 
 
@@ -178,12 +178,15 @@ class SyncBatch:
         checked.sort(key=lambda item: item[0])
 
         ids = [d["id"] for _, d in checked if d["id"] not in absent]  # absent: just looked, not there
-        existing = self._load(ids)
+        # Locked (records.service.lock_records) before they are read, so each edit's base_version
+        # is compared with the version it is written over. All in one statement, before the
+        # inserts, so this batch waits for no other while it holds rows that one may want.
+        existing = self._load(ids, lock=True)
         fresh = [(i, d) for i, d in checked if d["id"] not in existing]
         created = self._insert(fresh)
         raced = [d["id"] for _, d in fresh if d["id"] not in created]
-        if raced:
-            existing.update(self._load(raced))
+        if raced:  # stored by another request a moment ago
+            existing.update(self._load(raced, lock=True))
         for i, data in checked:
             if data["id"] in created:
                 results[i] = {"id": str(data["id"]), "status": "created", "version": 1}
@@ -192,7 +195,7 @@ class SyncBatch:
 
         if repeats:
             # The same entry twice in one batch (queued, then edited): apply in order.
-            again = self._load([d["id"] for _, d in repeats])
+            again = self._load([d["id"] for _, d in repeats], lock=True)  # mostly held already
             for i, data in repeats:
                 errs = checker.errors(data)
                 if errs:
@@ -205,10 +208,14 @@ class SyncBatch:
             self.tally[r["status"]] += 1
         return results  # type: ignore[return-value]
 
-    def _load(self, ids) -> dict:
+    def _load(self, ids, lock: bool = False) -> dict:
         if not ids:
             return {}
-        return {r.id: r for r in db.session.scalars(select(AnyKindRecord).where(AnyKindRecord.id.in_(ids)))}
+        stmt = select(AnyKindRecord).where(AnyKindRecord.id.in_(ids))
+        if lock:
+            lock_records(ids)
+            stmt = stmt.execution_options(populate_existing=True)
+        return {r.id: r for r in db.session.scalars(stmt)}
 
     def _insert(self, fresh: list[tuple[int, dict]]) -> set:
         if not fresh:
