@@ -61,6 +61,7 @@ class SyncBatch:
         self.device_id = device_id
         self.now = utcnow()
         self.tally: dict[str, int] = defaultdict(int)
+        self.held: set[uuid.UUID] = set()  # stored entries this transaction locked or created
 
     # ---- shifts ---------------------------------------------------------------------------
     def check_shifts(self, raws: list) -> None:
@@ -178,15 +179,16 @@ class SyncBatch:
         checked.sort(key=lambda item: item[0])
 
         ids = [d["id"] for _, d in checked if d["id"] not in absent]  # absent: just looked, not there
-        # Locked (records.service.lock_records) before they are read, so each edit's base_version
-        # is compared with the version it is written over. All in one statement, before the
-        # inserts, so this batch waits for no other while it holds rows that one may want.
-        existing = self._load(ids, lock=True)
+        # The stored entries this batch may change are locked (records.service.lock_records) before
+        # they are read, so each edit's base_version is compared with the version it is written over.
+        # All in one statement and before the inserts: holding rows, this batch waits for no other.
+        existing = self._load(ids + [d["id"] for _, d in repeats], lock=True)
         fresh = [(i, d) for i, d in checked if d["id"] not in existing]
         created = self._insert(fresh)
+        self.held = set(existing) | created
         raced = [d["id"] for _, d in fresh if d["id"] not in created]
-        if raced:  # stored by another request a moment ago
-            existing.update(self._load(raced, lock=True))
+        if raced:  # stored by another request a moment ago: compared, not changed (not held)
+            existing.update(self._load(raced))
         for i, data in checked:
             if data["id"] in created:
                 results[i] = {"id": str(data["id"]), "status": "created", "version": 1}
@@ -195,7 +197,7 @@ class SyncBatch:
 
         if repeats:
             # The same entry twice in one batch (queued, then edited): apply in order.
-            again = self._load([d["id"] for _, d in repeats], lock=True)  # mostly held already
+            again = self._load([d["id"] for _, d in repeats])
             for i, data in repeats:
                 errs = checker.errors(data)
                 if errs:
@@ -246,7 +248,8 @@ class SyncBatch:
             return _rejected(rid, {"kind": ["The kind of an entry cannot change."]})
         if not content_differences(record, data):
             return {"id": rid, "status": "unchanged", "version": record.version}
-        if record.status == "voided" or data.get("base_version") != record.version:
+        if (record.status == "voided" or data.get("base_version") != record.version
+                or record.id not in self.held):  # not held: stored meanwhile by a concurrent request
             return {"id": rid, "status": "conflict", "version": record.version, "record": record}
         apply_amendment(record, data, self.officer_id)
         return {"id": rid, "status": "updated", "version": record.version}
