@@ -2,13 +2,16 @@
 
 Eight sessions start from the same version at the same moment, mixing the
 officer's PATCH, the officer's phones syncing an edit with base_version, a
-sergeant's verify and an inspector's return. Exactly one of them may win each
-round; every other one is told it lost (409 version_conflict, or sync status
+sergeant's verify and an inspector's return; in the last round a sergeant's
+void races them too. Exactly one of them may win each round; every other one
+is told it lost (409 version_conflict, or "voided" after a void; sync status
 "conflict") and given the server copy, which holds the winner's change. The
 audit trail afterwards has one entry per version, 1 to the current one."""
 from __future__ import annotations
 
+import random
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,7 +26,7 @@ from tests.conftest import DEMO_PASSWORD
 from tests.faults.conftest import gunicorn  # noqa: F401  (a server whose output the test reads)
 from tests.security.conftest import quick_officer  # noqa: F401  (cheap password hashes)
 
-ROUNDS = 8
+ROUNDS = 12
 PATCHERS = 3
 SYNCERS = 3
 
@@ -48,7 +51,10 @@ def _outcome(kind: str, resp: requests.Response) -> tuple[bool, dict | None]:
     if resp.status_code == 200:
         return True, None
     assert resp.status_code == 409, body
-    assert body["error"]["code"] == "version_conflict", body
+    # Lost to a void, an edit or review hears that it was voided; otherwise that the version moved on.
+    voided = body["error"]["record"]["status"] == "voided"
+    assert body["error"]["code"] == ("voided" if voided and kind in ("patch", "verify", "return")
+                                     else "version_conflict"), body
     return False, body["error"]["record"]
 
 
@@ -69,6 +75,8 @@ def test_one_winner_per_version_among_racing_edits_and_reviews(app, gunicorn, qu
     assert r.json()["records"][0]["status"] == "created"
 
     current = syncers[0].get(url, timeout=60).json()["record"]
+    rng = random.Random(2026)
+    won_by = []
     for rnd in range(ROUNDS):
         v = current["version"]
         jobs = []
@@ -92,15 +100,23 @@ def test_one_winner_per_version_among_racing_edits_and_reviews(app, gunicorn, qu
                                           timeout=60)))
         jobs.append(("return", dict(unchanged, status="returned", review_comment=comment), lambda: insp.post(
             url + "/return", json={"base_version": v, "comment": comment}, timeout=60)))
+        if rnd == ROUNDS - 1:  # the last round a void races them too
+            jobs.append(("void", dict(unchanged, status="voided"), lambda: sgt.post(
+                url + "/void", json={"base_version": v, "reason": "Logged twice"}, timeout=60)))
 
         start = threading.Barrier(len(jobs))
+        # A few milliseconds' jitter: a PATCH is quicker than a sync, and without it would win nearly every
+        # round; with it each kind wins some, while the others still arrive during the winner's write.
+        delays = [rng.uniform(0, 0.04) for _ in jobs]
 
-        def run(job):
+        def run(job_and_delay):
+            job, delay = job_and_delay
             start.wait(timeout=60)
+            time.sleep(delay)
             return job[2]()
 
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            answers = list(pool.map(run, jobs))
+            answers = list(pool.map(run, zip(jobs, delays)))
 
         outcomes = [_outcome(kind, resp) for (kind, _, _), resp in zip(jobs, answers)]
         winners = [job for job, (won, _) in zip(jobs, outcomes) if won]
@@ -108,6 +124,7 @@ def test_one_winner_per_version_among_racing_edits_and_reviews(app, gunicorn, qu
         current = syncers[0].get(url, timeout=60).json()["record"]
         assert current["version"] == v + 1
         expected = winners[0][1]
+        won_by.append(winners[0][0])
         assert {k: current[k] for k in expected} == expected  # the winner's change, nothing else lost
         if winners[0][0] in ("patch", "sync"):
             assert current["status"] == "submitted"
@@ -125,4 +142,4 @@ def test_one_winner_per_version_among_racing_edits_and_reviews(app, gunicorn, qu
         db.session.remove()
     assert stored == current["version"] == ROUNDS + 1
     assert versions == [(n, 1) for n in range(1, stored + 1)]  # unique and gapless
-    assert "Traceback" not in server.output
+    assert "Traceback" not in server.output, won_by
