@@ -143,3 +143,48 @@ def test_one_winner_per_version_among_racing_edits_and_reviews(app, gunicorn, qu
     assert stored == current["version"] == ROUNDS + 1
     assert versions == [(n, 1) for n in range(1, stored + 1)]  # unique and gapless
     assert "Traceback" not in server.output, won_by
+
+
+def test_batches_editing_the_same_entries_in_any_order_neither_deadlock_nor_lose_edits(
+        app, gunicorn, quick_officer, operation):  # noqa: F811
+    """Phones whose batches edit the same entries, listed in different orders: the rows are locked in
+    one order, so no batch waits on another holding what it needs; per entry exactly one edit lands."""
+    server = gunicorn(workers=4)
+    officer = quick_officer()
+    phones = [_session(server.base, officer.shoulder_number) for _ in range(6)]
+    entries = [f.arrest(operation.id), f.stop_search(operation.id), f.safeguarding_referral(operation.id),
+               f.intelligence_log(operation.id)]
+    r = phones[0].post(server.base + "/api/sync", json={"device_id": "phone-0", "records": entries}, timeout=60)
+    assert {i["status"] for i in r.json()["records"]} == {"created"}
+    rng = random.Random(7)
+    for rnd in range(4):
+        batches = []
+        for k in range(len(phones)):
+            items = [dict(e, notes=f"round {rnd}: phone {k}", base_version=rnd + 1) for e in entries]
+            rng.shuffle(items)
+            batches.append(items)
+        start = threading.Barrier(len(phones))
+
+        def send(k):
+            start.wait(timeout=60)
+            return phones[k].post(server.base + "/api/sync", json={"device_id": f"phone-{k}", "records": batches[k]},
+                                  timeout=60)
+
+        with ThreadPoolExecutor(max_workers=len(phones)) as pool:
+            answers = list(pool.map(send, range(len(phones))))
+        assert [a.status_code for a in answers] == [200] * len(phones), [a.text[:300] for a in answers]
+        for e in entries:
+            got = [(k, i) for k, a in enumerate(answers) for i in a.json()["records"] if i["id"] == e["id"]]
+            updated = [k for k, i in got if i["status"] == "updated"]
+            assert len(updated) == 1, (rnd, e["kind"], got)
+            assert all(i["status"] == "conflict" and i["record"]["version"] == rnd + 2
+                       and i["record"]["notes"] == f"round {rnd}: phone {updated[0]}" for k, i in got if k != updated[0])
+            stored = phones[0].get(f"{server.base}/api/records/{e['id']}", timeout=60).json()["record"]
+            assert stored["version"] == rnd + 2 and stored["notes"] == f"round {rnd}: phone {updated[0]}"
+    with app.app_context():
+        for e in entries:
+            versions = db.session.scalars(select(AuditEntry.version).where(AuditEntry.record_id == uuid.UUID(e["id"]))
+                                          .order_by(AuditEntry.version)).all()
+            assert versions == [1, 2, 3, 4, 5]
+        db.session.remove()
+    assert "Traceback" not in server.output and "deadlock" not in server.output
