@@ -3,14 +3,18 @@ the audit trail's one entry per version, refused by the database itself."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from server.core.db import db, utcnow
+from server import create_app
+from server.core.db import UTCDateTime, db, utcnow
 from server.records.models import AuditEntry, Record
 from tests import factories as f
+from tests.ops.conftest import SECRET, fresh_database  # noqa: F401  (an empty database of the kind under test)
 
 
 def _log(client, record) -> dict:
@@ -169,3 +173,53 @@ class TestOneAuditEntryPerVersion:
                                           .order_by(AuditEntry.version)).all()
             db.session.remove()
         assert versions == [1, 2]
+
+    def test_the_upgrade_stops_at_versions_already_written_twice(self, fresh_database):  # noqa: F811
+        """A database where a change was lost before the lock (two entries for one version): the
+        upgrade names the record and changes nothing, rather than renumbering or dropping evidence."""
+        from alembic import command
+        other = create_app({"BEATBOOK_ENV": "testing", "DATABASE_URL": fresh_database, "SECRET_KEY": SECRET})
+        rid, now = uuid.uuid4(), utcnow()
+        # The tables as revision 0004 has them: only the columns given here.
+        officers = sa.table("officers", sa.column("id"), sa.column("shoulder_number"), sa.column("display_name"),
+                            sa.column("role"), sa.column("team"), sa.column("active"), sa.column("password_hash"),
+                            sa.column("created_at", UTCDateTime))
+        operations = sa.table("operations", sa.column("id"), sa.column("name"), sa.column("slug"),
+                              sa.column("description"), sa.column("local_policing_area"),
+                              sa.column("target_areas", sa.JSON), sa.column("starts_on", sa.Date),
+                              sa.column("created_at", UTCDateTime), sa.column("updated_at", UTCDateTime))
+        records = sa.table("records", *(sa.column(c) for c in ("kind", "operation_id", "officer_id", "area", "notes",
+                                                                "status", "version")),
+                           sa.column("id", sa.Uuid), sa.column("occurred_at", UTCDateTime),
+                           sa.column("occurred_on", sa.Date), sa.column("received_at", UTCDateTime),
+                           sa.column("updated_at", UTCDateTime))
+        audit = sa.table("audit_entries", sa.column("actor_id"), sa.column("record_officer_id"), sa.column("action"),
+                         sa.column("version"), sa.column("record_id", sa.Uuid), sa.column("at", UTCDateTime))
+        try:
+            with other.app_context():
+                config = other.extensions["migrate"].migrate.get_config()
+                command.upgrade(config, "0004")
+                with db.engine.begin() as conn:
+                    conn.execute(officers.insert().values(id=1, shoulder_number="PC1", display_name="PC 1",
+                                                          role="officer", team="West Team 2", active=True,
+                                                          password_hash="x", created_at=now))
+                    conn.execute(operations.insert().values(id=1, name="Op", slug="op", description="",
+                                                            local_policing_area="West", target_areas=["NN3"],
+                                                            starts_on=date(2026, 1, 1), created_at=now,
+                                                            updated_at=now))
+                    conn.execute(records.insert().values(id=rid, kind="safeguarding_referral", operation_id=1,
+                                                         officer_id=1, area="NN3", notes="", status="submitted",
+                                                         version=2, occurred_at=now, occurred_on=now.date(),
+                                                         received_at=now, updated_at=now))
+                    conn.execute(audit.insert(), [dict(actor_id=1, record_officer_id=1, action=a, version=v,
+                                                       record_id=rid, at=now)
+                                                  for a, v in (("create", 1), ("amend", 2), ("amend", 2))])
+                with pytest.raises(RuntimeError, match=f"1 record versions .*{rid} v2 \\(2 entries\\)"):
+                    command.upgrade(config, "0005")
+                with db.engine.connect() as conn:
+                    assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+                    assert conn.execute(sa.text("SELECT count(*) FROM audit_entries")).scalar() == 3
+        finally:
+            with other.app_context():
+                db.session.remove()
+                db.engine.dispose()

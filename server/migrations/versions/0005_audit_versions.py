@@ -14,6 +14,8 @@ Entries already duplicated (written before that lock) are never renumbered or
 removed here: the audit trail is append-only and they are the only trace of a
 lost change. The upgrade stops and names the affected records instead.
 """
+import uuid
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -29,7 +31,7 @@ def upgrade():
         "SELECT record_id, version, count(*) FROM audit_entries GROUP BY record_id, version "
         "HAVING count(*) > 1 ORDER BY record_id, version")).all()
     if duplicated:
-        shown = ", ".join(f"{r[0]} v{r[1]} ({r[2]} entries)" for r in duplicated[:10])
+        shown = ", ".join(f"{uuid.UUID(str(r[0]))} v{r[1]} ({r[2]} entries)" for r in duplicated[:10])
         raise RuntimeError(
             f"{len(duplicated)} record versions have more than one audit entry: {shown}. "
             "Each is a change overwritten by another made at the same moment, and these entries are its only "
