@@ -36,6 +36,9 @@ def visible_record_or_404(record_id: uuid.UUID, for_change: bool = False) -> Rec
     return record
 
 
+STALE_REVIEW = "This entry changed since you opened it; check it again."
+
+
 def version_conflict(record: Record, message: str):
     raise ApiError(409, message, code="version_conflict", extra={"record": dump_record(record)})
 
@@ -122,7 +125,8 @@ def patch_one(record_id):
 @requires(ALL_ROLES)
 @blp.arguments(ReasonSchema)
 @blp.response(200, RecordEnvelopeSchema)
-@blp.alt_response(409, description="base_version was sent and the record changed since; the server copy is in error.record")
+@blp.alt_response(409, description="base_version was sent and the record changed since; "
+                                   "the server copy is in error.record")
 def void_one(data, record_id):
     record = visible_record_or_404(record_id, for_change=True)
     if not can_void_record(current_user, record):
@@ -135,9 +139,6 @@ def void_one(data, record_id):
     set_status(record, "voided", current_user.id, "void", data["reason"])
     db.session.commit()
     return {"record": record}
-
-
-STALE_REVIEW = "This entry changed since you opened it; check it again."
 
 
 def _review(record_id, status: str, action: str, data: dict):
