@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text,
-                        Uuid)
+                        UniqueConstraint, Uuid)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Officer
@@ -195,4 +195,6 @@ class AuditEntry(db.Model):
     __table_args__ = (
         Index("ix_audit_entries_record", "record_id", "id"),
         Index("ix_audit_entries_record_officer", "record_officer_id", "id"),
+        # One entry per version: a second writer of the same version is refused by the database.
+        UniqueConstraint("record_id", "version"),
     )

@@ -18,20 +18,25 @@ from .schemas import (CommentSchema, HistorySchema, ReasonSchema, RecordEnvelope
                       RecordPatchSchema, RecordQuerySchema, ReferenceListsSchema, ReviewSchema, dump_history,
                       dump_record, load_record)
 from .service import (AnyKindRecord, ReferenceChecker, apply_amendment, content_differences, full_payload,
-                      get_record, set_status)
+                      get_record, review_already_done, set_status)
 
 blp = Blueprint("records", __name__, url_prefix="/api/records", description="Records officers logged")
 ref_blp = Blueprint("reference", __name__, url_prefix="/api/reference", description="Value lists for the app")
 
 
-def visible_record_or_404(record_id: uuid.UUID) -> Record:
-    record = get_record(record_id)
+def visible_record_or_404(record_id: uuid.UUID, for_change: bool = False) -> Record:
+    """for_change: the row stays locked until the commit (service.lock_records), so the version
+    compared is the version the change is written over."""
+    record = get_record(record_id, for_change=for_change)
     if record is not None and not can_view_record(current_user, record):
         log_access_denied("not_visible", 404)
     if record is None or not can_view_record(current_user, record):
         # The same answer whether it does not exist or is not yours: ids cannot be probed.
         raise ApiError(404, "No such record.")
     return record
+
+
+STALE_REVIEW = "This entry changed since you opened it; check it again."
 
 
 def version_conflict(record: Record, message: str):
@@ -82,7 +87,7 @@ def get_one(record_id):
 @blp.response(200, RecordEnvelopeSchema)
 @blp.alt_response(409, description="The record changed since base_version; the server copy is in error.record")
 def patch_one(record_id):
-    record = visible_record_or_404(record_id)
+    record = visible_record_or_404(record_id, for_change=True)
     if not can_edit_record(current_user, record):
         raise ApiError(403, "Only the officer who logged this entry can change it.")
     body = request.get_json(silent=True)
@@ -120,18 +125,24 @@ def patch_one(record_id):
 @requires(ALL_ROLES)
 @blp.arguments(ReasonSchema)
 @blp.response(200, RecordEnvelopeSchema)
+@blp.alt_response(409, description="base_version was sent and the record changed since; "
+                                   "the server copy is in error.record")
 def void_one(data, record_id):
-    record = visible_record_or_404(record_id)
+    record = visible_record_or_404(record_id, for_change=True)
     if not can_void_record(current_user, record):
         raise ApiError(403, "You may not void this entry.")
-    if record.status != "voided":  # voiding twice (a retry) is not an error
-        set_status(record, "voided", current_user.id, "void", data["reason"])
-        db.session.commit()
+    if record.status == "voided":  # voiding twice (a retry) is not an error
+        return {"record": record}
+    base_version = data.get("base_version")
+    if base_version is not None and base_version != record.version:
+        version_conflict(record, STALE_REVIEW)
+    set_status(record, "voided", current_user.id, "void", data["reason"])
+    db.session.commit()
     return {"record": record}
 
 
-def _review(record_id, status: str, action: str, comment: str | None):
-    record = visible_record_or_404(record_id)
+def _review(record_id, status: str, action: str, data: dict):
+    record = visible_record_or_404(record_id, for_change=True)
     if not can_review_record(current_user, record):
         if record.officer_id == current_user.id:
             raise ApiError(403, "You cannot review your own entry.")
@@ -139,8 +150,11 @@ def _review(record_id, status: str, action: str, comment: str | None):
     if record.status == "voided":
         raise ApiError(409, "This entry was voided; there is nothing to review.", code="voided",
                        extra={"record": dump_record(record)})
-    if record.status == status and (action != "return" or record.review_comment == comment):
+    comment, base_version = data.get("comment"), data["base_version"]
+    if review_already_done(record, status, action, comment, base_version, current_user.id):
         return {"record": record}  # a retry
+    if base_version != record.version:
+        version_conflict(record, STALE_REVIEW)
     set_status(record, status, current_user.id, action, comment)
     db.session.commit()
     return {"record": record}
@@ -150,18 +164,18 @@ def _review(record_id, status: str, action: str, comment: str | None):
 @requires(SUPERVISORS)
 @blp.arguments(ReviewSchema)
 @blp.response(200, RecordEnvelopeSchema)
-@blp.alt_response(409, description="The entry was voided; the server copy is in error.record")
+@blp.alt_response(409, description="The record changed since base_version, or was voided; the server copy is in error.record")
 def verify_one(data, record_id):
-    return _review(record_id, "verified", "verify", data.get("comment"))
+    return _review(record_id, "verified", "verify", data)
 
 
 @blp.route("/<uuid:record_id>/return", methods=["POST"])
 @requires(SUPERVISORS)
 @blp.arguments(CommentSchema)
 @blp.response(200, RecordEnvelopeSchema)
-@blp.alt_response(409, description="The entry was voided; the server copy is in error.record")
+@blp.alt_response(409, description="The record changed since base_version, or was voided; the server copy is in error.record")
 def return_one(data, record_id):
-    return _review(record_id, "returned", "return", data["comment"])
+    return _review(record_id, "returned", "return", data)
 
 
 @blp.route("/<uuid:record_id>/history", methods=["GET"])

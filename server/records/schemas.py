@@ -248,16 +248,26 @@ class RecordPatchSchema(StrictSchema):
     base_version = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+def _reviewed_version(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+
+
 class ReasonSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    base_version = _reviewed_version(load_default=None, metadata={
+        "description": "The version being voided; if sent and the entry has moved on, 409 with the newer copy."})
 
 
 class CommentSchema(StrictSchema):
     comment = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    base_version = _reviewed_version(required=True, metadata={
+        "description": "The version the reviewer saw; 409 with the newer copy if the entry has moved on."})
 
 
 class ReviewSchema(StrictSchema):
     comment = fields.String(validate=validate.Length(max=1000), load_default=None, allow_none=True)
+    base_version = _reviewed_version(required=True, metadata={
+        "description": "The version the reviewer saw; 409 with the newer copy if the entry has moved on."})
 
 
 class AuditEntrySchema(StrictSchema):

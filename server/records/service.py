@@ -1,4 +1,11 @@
-"""Changing records: every change bumps the version and leaves an audit entry."""
+"""Changing records: every change bumps the version and leaves an audit entry.
+
+Every path that changes a stored entry (an edit by PATCH or sync, verify, return,
+void) first locks its row (lock_records), then compares the version the change
+was based on with the stored one, then writes the next version. So of writers
+racing from the same version exactly one wins; the others wait for it and then
+see the version it wrote, and are refused. The audit trail's unique
+(record_id, version) is the database's own guard that no version is written twice."""
 from __future__ import annotations
 
 import uuid
@@ -8,7 +15,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import with_polymorphic
 
+from ..auth.models import Officer
 from ..core.db import core_execute, db, utcnow
+from ..core.security import scope_records
 from ..core.timezone import local_date
 from .models import MODEL_BY_KIND, AuditEntry, IntelligenceLog, Record
 from .schemas import _DUMPERS
@@ -17,8 +26,48 @@ AnyKindRecord = with_polymorphic(Record, "*")
 RESTRICTED_MARK = "[restricted text changed]"
 
 
-def get_record(record_id: uuid.UUID) -> Record | None:
-    return db.session.scalar(select(AnyKindRecord).where(AnyKindRecord.id == record_id))
+def get_record(record_id: uuid.UUID, for_change: bool = False) -> Record | None:
+    """The entry; for_change: its row locked first (lock_records) and the latest committed copy read."""
+    stmt = select(AnyKindRecord).where(AnyKindRecord.id == record_id)
+    if for_change:
+        lock_records([record_id])
+        stmt = stmt.execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+@cache
+def _lock_query():
+    return (select(Record.id).where(Record.id.in_(bindparam("ids", expanding=True)))
+            .order_by(Record.id).with_for_update())
+
+
+def lock_records(ids) -> None:
+    """Hold these entries' rows until the transaction ends (PostgreSQL: SELECT .. FOR UPDATE).
+
+    A separate statement from the one reading the entries: under READ COMMITTED a locking
+    read that waited returns the new `records` row but its kind's table as it was before,
+    while a read after the lock is a new snapshot with everything the previous writer
+    committed. In id order and in one statement, so two batches never wait for each other.
+    SQLite needs nothing: a writer holds the database's one write lock from BEGIN IMMEDIATE."""
+    if not ids or db.session.get_bind().dialect.name == "sqlite":
+        return
+    core_execute(_lock_query(), {"ids": sorted(set(ids))})
+
+
+def review_already_done(record: Record, status: str, action: str, comment: str | None, base_version: int,
+                        actor_id: int) -> bool:
+    """True when this review is already what is stored: nothing to do at base_version, or a retry
+    of this reviewer's own review that wrote base_version + 1. Another reviewer's identical review
+    on top of what this one saw is not theirs: they are shown the newer copy."""
+    if record.status != status or (action == "return" and record.review_comment != comment):
+        return False
+    if record.version == base_version:
+        return True
+    if record.version != base_version + 1:
+        return False
+    last = db.session.execute(select(AuditEntry.actor_id, AuditEntry.action).where(
+        AuditEntry.record_id == record.id, AuditEntry.version == record.version)).first()
+    return last is not None and tuple(last) == (actor_id, action)
 
 
 def comparable(value: Any) -> Any:
@@ -119,17 +168,21 @@ def full_payload(record: Record) -> dict:
 def _reference_queries():
     """The checker's three lookups, built once (a one-record sync spent as long building them as running them)."""
     from ..operations.models import Operation
-    from .models import Shift, StopSearch
+    from .models import Shift
 
     ids = bindparam("ids", expanding=True)
     return (select(Operation.id, Operation.starts_on, Operation.ends_on).where(Operation.id.in_(ids)),
             select(Shift.id, Shift.officer_id, Shift.operation_id).where(Shift.id.in_(ids)),
-            select(StopSearch.id).where(StopSearch.id.in_(ids)))
+            select(Record.id).where(Record.kind == "stop_search", Record.id.in_(ids)))
 
 
 class ReferenceChecker:
     """Checks what payloads point at (operation, shift, linked stop search) with
-    a few queries for a whole batch rather than a few per record."""
+    a few queries for a whole batch rather than a few per record.
+
+    A linked stop search must be one the officer may see (core.security.scope_records, the
+    rule of can_view_record); one that exists but is not theirs gets the same answer as
+    one that does not exist, so ids cannot be probed."""
 
     def __init__(self, officer_id: int, payloads: list[dict], batch_shifts: dict | None = None):
         operations_q, shifts_q, stop_searches_q = _reference_queries()
@@ -142,7 +195,10 @@ class ReferenceChecker:
             for r in core_execute(shifts_q, {"ids": list(shift_ids)}):
                 self.shifts[r.id] = (r.officer_id, r.operation_id)
         linked = {p["linked_stop_search_id"] for p in payloads if p.get("linked_stop_search_id")}
-        self.stop_searches = set(core_execute(stop_searches_q, {"ids": list(linked)}).scalars()) if linked else set()
+        self.stop_searches = set()
+        if linked:
+            visible = scope_records(stop_searches_q, db.session.get(Officer, officer_id), Officer, Record)
+            self.stop_searches = set(core_execute(visible, {"ids": list(linked)}).scalars())
 
     def add_batch_shifts(self, batch_shifts: dict) -> None:
         """Shifts accepted from the same batch, as (officer id, operation id) by shift id."""

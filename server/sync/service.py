@@ -22,7 +22,7 @@ from ..operations.models import Operation
 from ..records.models import MODEL_BY_KIND, AuditEntry, Record, Shift
 from ..records.schemas import load_record, load_shift
 from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, content_differences,
-                               record_rows)
+                               lock_records, record_rows)
 from . import resend
 
 
@@ -61,6 +61,7 @@ class SyncBatch:
         self.device_id = device_id
         self.now = utcnow()
         self.tally: dict[str, int] = defaultdict(int)
+        self.held: set[uuid.UUID] = set()  # stored entries this transaction locked or created
 
     # ---- shifts ---------------------------------------------------------------------------
     def check_shifts(self, raws: list) -> None:
@@ -178,11 +179,15 @@ class SyncBatch:
         checked.sort(key=lambda item: item[0])
 
         ids = [d["id"] for _, d in checked if d["id"] not in absent]  # absent: just looked, not there
-        existing = self._load(ids)
+        # The stored entries this batch may change are locked (records.service.lock_records) before
+        # they are read, so each edit's base_version is compared with the version it is written over.
+        # All in one statement and before the inserts: holding rows, this batch waits for no other.
+        existing = self._load(ids + [d["id"] for _, d in repeats], lock=True)
         fresh = [(i, d) for i, d in checked if d["id"] not in existing]
         created = self._insert(fresh)
+        self.held = set(existing) | created
         raced = [d["id"] for _, d in fresh if d["id"] not in created]
-        if raced:
+        if raced:  # stored by another request a moment ago: compared, not changed (not held)
             existing.update(self._load(raced))
         for i, data in checked:
             if data["id"] in created:
@@ -205,10 +210,14 @@ class SyncBatch:
             self.tally[r["status"]] += 1
         return results  # type: ignore[return-value]
 
-    def _load(self, ids) -> dict:
+    def _load(self, ids, lock: bool = False) -> dict:
         if not ids:
             return {}
-        return {r.id: r for r in db.session.scalars(select(AnyKindRecord).where(AnyKindRecord.id.in_(ids)))}
+        stmt = select(AnyKindRecord).where(AnyKindRecord.id.in_(ids))
+        if lock:
+            lock_records(ids)
+            stmt = stmt.execution_options(populate_existing=True)
+        return {r.id: r for r in db.session.scalars(stmt)}
 
     def _insert(self, fresh: list[tuple[int, dict]]) -> set:
         if not fresh:
@@ -239,7 +248,8 @@ class SyncBatch:
             return _rejected(rid, {"kind": ["The kind of an entry cannot change."]})
         if not content_differences(record, data):
             return {"id": rid, "status": "unchanged", "version": record.version}
-        if record.status == "voided" or data.get("base_version") != record.version:
+        if (record.status == "voided" or data.get("base_version") != record.version
+                or record.id not in self.held):  # not held: stored meanwhile by a concurrent request
             return {"id": rid, "status": "conflict", "version": record.version, "record": record}
         apply_amendment(record, data, self.officer_id)
         return {"id": rid, "status": "updated", "version": record.version}

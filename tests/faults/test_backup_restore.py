@@ -43,8 +43,8 @@ def make_history(officer_client, sergeant_client, operation):
     assert officer_client.sync([s], records).status_code == 200
     rid = records[0]["id"]
     officer_client.patch(f"/api/records/{rid}", {"base_version": 1, "notes": "Amended after briefing"})
-    sergeant_client.post(f"/api/records/{records[1]['id']}/verify", {})
-    sergeant_client.post(f"/api/records/{records[2]['id']}/return", {"comment": "Add the place"})
+    sergeant_client.post(f"/api/records/{records[1]['id']}/verify", {"base_version": 1})
+    sergeant_client.post(f"/api/records/{records[2]['id']}/return", {"comment": "Add the place", "base_version": 1})
     officer_client.post(f"/api/records/{records[3]['id']}/void", {"reason": "Entered twice"})
     return records
 

@@ -158,13 +158,14 @@ def test_sergeant_verifies_and_returns_their_teams_entries(officer_client, serge
                                                           logged):
     rec = logged["me"][0]
     url = f"/api/records/{rec['id']}"
-    resp = sergeant_client.post(f"{url}/return", {"comment": "Which legislation?"})
+    resp = sergeant_client.post(f"{url}/return", {"base_version": 1, "comment": "Which legislation?"})
     assert resp.status_code == 200 and resp.get_json()["record"]["status"] == "returned"
-    resp = sergeant_client.post(f"{url}/verify", {})
+    resp = sergeant_client.post(f"{url}/verify", {"base_version": 2})
     assert resp.status_code == 200 and resp.get_json()["record"]["status"] == "verified"
-    assert other_sergeant_client.post(f"{url}/verify", {}).status_code == 404
-    assert officer_client.post(f"{url}/verify", {}).status_code == 403
-    assert sergeant_client.post(f"{url}/return", {}).status_code == 422
+    assert resp.get_json()["record"]["version"] == 3
+    assert other_sergeant_client.post(f"{url}/verify", {"base_version": 3}).status_code == 404
+    assert officer_client.post(f"{url}/verify", {"base_version": 3}).status_code == 403
+    assert sergeant_client.post(f"{url}/return", {"base_version": 3}).status_code == 422
 
 
 def test_history_never_carries_intelligence_text(officer_client, analyst_client, logged):

@@ -91,9 +91,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("/api/records/<uuid:record_id>", "PATCH"): {  # only the author edits
         "officer": rel(200, 404, 404), "sergeant": rel(200, 403, 404), "inspector": rel(200, 403, 403),
         "analyst": rel(None, 403, 403), "admin": rel(None, 403, 403), "anonymous": ANON},
-    ("/api/records/<uuid:record_id>/void", "POST"): {  # author, reviewer, or admin
+    ("/api/records/<uuid:record_id>/void", "POST"): {  # the author or the chain of command; not admin
         "officer": rel(200, 404, 404), "sergeant": rel(200, 200, 404), "inspector": rel(200, 200, 200),
-        "analyst": rel(None, 403, 403), "admin": rel(None, 200, 200), "anonymous": ANON},
+        "analyst": rel(None, 403, 403), "admin": rel(None, 403, 403), "anonymous": ANON},
     ("/api/records/<uuid:record_id>/verify", "POST"): {  # a supervisor over the team, never one's own
         "officer": 403, "sergeant": rel(403, 200, 404), "inspector": rel(403, 200, 200),
         "analyst": 403, "admin": 403, "anonymous": ANON},
@@ -249,9 +249,9 @@ def body_for(rule: str, method: str, world: World, actor_role: str, record_id: s
     if rule.endswith("/void"):
         return {"reason": "Logged twice by mistake"}
     if rule.endswith("/return"):
-        return {"comment": "Please add the place"}
+        return {"comment": "Please add the place", "base_version": record_version(world.app, record_id)}
     if rule.endswith("/verify"):
-        return {"comment": "Checked"}
+        return {"comment": "Checked", "base_version": record_version(world.app, record_id)}
     if rule == "/api/sync":
         return {"device_id": "matrix-phone", "records": [f.stop_search(world.operation_id)]}
     return {}
@@ -426,12 +426,17 @@ def test_lists_hold_exactly_what_the_role_may_see(actor, world):
 def test_intelligence_text_after_review_and_void_still_follows_the_rule(world):
     """Answers to writes carry the record too: the rule holds there as well."""
     rid = world.log_intel("officer")
-    for actor, path, body in (("sergeant", "verify", {}), ("inspector", "return", {"comment": "Add detail"}),
-                              ("admin", "void", {"reason": "Duplicate entry"})):
+    # The administrator, not cleared, is outside the chain of command: refused, and shown nothing.
+    resp = world.client("admin").post(f"/api/records/{rid}/void", json={"reason": "Duplicate entry"})
+    assert resp.status_code == 403 and "record" not in resp.get_json()["error"]
+    check_restricted_fields(world, "admin", resp, "void as admin")
+    for actor, path, body in (("sergeant", "verify", {"base_version": 1}),
+                              ("inspector", "return", {"comment": "Add detail", "base_version": 2}),
+                              ("officer", "void", {"reason": "Duplicate entry", "base_version": 3})):
         resp = world.client(actor).post(f"/api/records/{rid}/{path}", json=body)
         assert resp.status_code == 200, resp.get_json()
         check_restricted_fields(world, actor, resp, f"{path} as {actor}")
-        assert ("intelligence_text" in resp.get_json()["record"]) == (actor != "admin")
+        assert "intelligence_text" in resp.get_json()["record"]
     for actor in ("officer", "colleague", "other_officer", "sergeant", "other_sergeant", "inspector", "analyst",
                   "admin"):
         resp = world.client(actor).get(f"/api/records/{rid}")

@@ -101,9 +101,9 @@ def test_history_is_append_only_through_every_change(app, officer_client, sergea
 
     steps = [
         lambda: officer_client.patch(url, {"base_version": 1, "intelligence_text": SECRET_TEXT + " Updated."}),
-        lambda: sergeant_client.post(url + "/return", {"comment": "Add the time seen"}),
+        lambda: sergeant_client.post(url + "/return", {"comment": "Add the time seen", "base_version": 2}),
         lambda: officer_client.patch(url, {"base_version": 3, "notes": "Seen at 22:10"}),
-        lambda: sergeant_client.post(url + "/verify", {}),
+        lambda: sergeant_client.post(url + "/verify", {"base_version": 4}),
         lambda: sergeant_client.post(url + "/void", {"reason": "Duplicate of an earlier log"}),
         # Attempts to smuggle history in through the record are refused.
         lambda: officer_client.patch(url, {"base_version": 6, "history": []}),

@@ -49,8 +49,8 @@ def test_the_whole_life_of_a_log_leaks_nothing(app, officer_client, colleague_cl
     bad = officer_client.sync(records=[f.intelligence_log(operation.id, intelligence_text=SECRET_TEXT,
                                                           topics=["not-a-topic"])]).get_json()
     assert bad["records"][0]["status"] == "rejected" and SECRET_TEXT not in str(bad)
-    sergeant_client.post(url + "/return", {"comment": "Grade it again"})
-    sergeant_client.post(url + "/verify", {})
+    sergeant_client.post(url + "/return", {"comment": "Grade it again", "base_version": 3})
+    sergeant_client.post(url + "/verify", {"base_version": 4})
 
     texts = (SECRET_TEXT, NEW_TEXT, "Again.")
     # Nobody uncleared sees it through any read endpoint.

@@ -248,7 +248,8 @@ def test_changes_feed_tells_the_officer_what_the_sergeant_returned(app, officer_
     cursor = first["cursor"]
     assert officer_client.get(f"/api/sync/changes?since={cursor}").get_json()["records"] == []
 
-    resp = sergeant_client.post(f"/api/records/{rec['id']}/return", {"comment": "Add the legislation used."})
+    resp = sergeant_client.post(f"/api/records/{rec['id']}/return", {"comment": "Add the legislation used.",
+                                                                      "base_version": 1})
     assert resp.status_code == 200
     changes = officer_client.get(f"/api/sync/changes?since={cursor}").get_json()
     assert len(changes["records"]) == 1

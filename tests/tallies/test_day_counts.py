@@ -44,8 +44,8 @@ def test_counts_follow_sync_review_void_and_edits(app, officer_client, colleague
     colleague_client.sync(records=[f.arrest(operation.id)])
     officer_client.sync(records=recs)  # a re-send changes nothing
     assert counts_agree(app)[0]
-    sergeant_client.post(f"/api/records/{recs[0]['id']}/verify", {})
-    sergeant_client.post(f"/api/records/{recs[1]['id']}/return", {"comment": "Check the outcome"})
+    sergeant_client.post(f"/api/records/{recs[0]['id']}/verify", {"base_version": 1})
+    sergeant_client.post(f"/api/records/{recs[1]['id']}/return", {"comment": "Check the outcome", "base_version": 1})
     officer_client.post(f"/api/records/{recs[2]['id']}/void", {"reason": "Wrong operation"})
     officer_client.patch(f"/api/records/{recs[3]['id']}", {"base_version": 1, "area": "NN5",
                                                           "occurred_at": f.now_iso(60 * 30)})

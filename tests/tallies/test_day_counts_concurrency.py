@@ -62,6 +62,7 @@ def test_concurrent_batches_and_reviews_keep_exact_counts(app, live_server, make
                 continue
             action = rng.choice(["verify", "return"])
             body = {"comment": "Please check the time"} if action == "return" else {}
+            body["base_version"] = s.get(f"{live_server}/api/records/{pick}", timeout=60).json()["record"]["version"]
             resp = s.post(f"{live_server}/api/records/{pick}/{action}", json=body, timeout=60)
             if resp.status_code not in (200, 409):
                 failures.append(resp.text)

@@ -27,7 +27,7 @@ def test_shift_list_counts_and_scoping(officer_client, colleague_client, other_t
     mine, recs = a_shift(officer_client, operation, [f.arrest, f.arrest, f.stop_search, f.intelligence_log])
     theirs, _ = a_shift(colleague_client, operation, [f.safeguarding_referral])
     other, _ = a_shift(other_team_client, operation, [f.arrest])
-    sergeant_client.post(f"/api/records/{recs[0]['id']}/verify", {})
+    sergeant_client.post(f"/api/records/{recs[0]['id']}/verify", {"base_version": 1})
     officer_client.post(f"/api/records/{recs[1]['id']}/void", {"reason": "Logged twice"})
 
     def ids(client, query=""):
@@ -54,8 +54,8 @@ def test_shift_tally_for_the_sergeant(officer_client, colleague_client, other_te
     shift, recs = a_shift(officer_client, operation, [f.arrest, f.stop_search, f.intelligence_log, f.arrest])
     _, theirs = a_shift(colleague_client, operation, [f.safeguarding_referral, f.arrest])
     a_shift(other_team_client, operation, [f.arrest])  # another team: never in this review
-    sergeant_client.post(f"/api/records/{recs[0]['id']}/verify", {})
-    sergeant_client.post(f"/api/records/{recs[1]['id']}/return", {"comment": "Which legislation?"})
+    sergeant_client.post(f"/api/records/{recs[0]['id']}/verify", {"base_version": 1})
+    sergeant_client.post(f"/api/records/{recs[1]['id']}/return", {"comment": "Which legislation?", "base_version": 1})
     officer_client.post(f"/api/records/{recs[3]['id']}/void", {"reason": "Duplicate"})
     resp = sergeant_client.get(f"/api/shifts/{shift['id']}/tally")
     assert resp.status_code == 200, resp.get_json()
@@ -112,9 +112,10 @@ def test_shift_query_errors(sergeant_client):
 def test_verify_and_return_leave_audit_entries_and_reach_the_phone(app, officer_client, sergeant_client, operation):
     rec, other = f.arrest(operation.id), f.stop_search(operation.id)
     officer_client.sync(records=[rec, other])
-    resp = sergeant_client.post(f"/api/records/{rec['id']}/return", {"comment": "Add the custody reference"})
+    resp = sergeant_client.post(f"/api/records/{rec['id']}/return", {"comment": "Add the custody reference",
+                                                                                  "base_version": 1})
     assert resp.status_code == 200 and resp.get_json()["record"]["status"] == "returned"
-    assert sergeant_client.post(f"/api/records/{other['id']}/verify", {"comment": "Fine"}).get_json()["record"][
+    assert sergeant_client.post(f"/api/records/{other['id']}/verify", {"comment": "Fine", "base_version": 1}).get_json()["record"][
         "status"] == "verified"
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
@@ -132,20 +133,20 @@ def test_review_refusals(officer_client, colleague_client, sergeant_client, othe
     officer_client.sync(records=[rec])
     url = f"/api/records/{rec['id']}"
     # another team's sergeant: refused, and told nothing about the entry
-    for action, body in (("verify", {}), ("return", {"comment": "Not yours"})):
+    for action, body in (("verify", {"base_version": 1}), ("return", {"comment": "Not yours", "base_version": 1})):
         resp = other_sergeant_client.post(f"{url}/{action}", body)
         assert resp.status_code == 404 and resp.get_json()["error"]["message"] == "No such record."
     # roles that do not review
     for client in (officer_client, colleague_client, analyst_client, admin_client):
-        resp = client.post(f"{url}/verify", {})
+        resp = client.post(f"{url}/verify", {"base_version": 1})
         assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
     # a return needs a comment
-    resp = sergeant_client.post(f"{url}/return", {})
+    resp = sergeant_client.post(f"{url}/return", {"base_version": 1})
     assert resp.status_code == 422 and "comment" in resp.get_json()["error"]["fields"]
     # a voided entry cannot be verified or returned
     officer_client.post(f"{url}/void", {"reason": "Logged twice"})
     for client in (sergeant_client, inspector_client):
-        for action, body in (("verify", {}), ("return", {"comment": "Please check"})):
+        for action, body in (("verify", {"base_version": 2}), ("return", {"comment": "Please check", "base_version": 2})):
             resp = client.post(f"{url}/{action}", body)
             assert resp.status_code == 409, resp.get_json()
             assert resp.get_json()["error"]["code"] == "voided"
@@ -155,6 +156,6 @@ def test_review_refusals(officer_client, colleague_client, sergeant_client, othe
 def test_a_sergeant_cannot_verify_their_own_entry(sergeant_client, inspector_client, operation):
     rec = f.arrest(operation.id)
     sergeant_client.sync(records=[rec])
-    resp = sergeant_client.post(f"/api/records/{rec['id']}/verify", {})
+    resp = sergeant_client.post(f"/api/records/{rec['id']}/verify", {"base_version": 1})
     assert resp.status_code == 403 and "own entry" in resp.get_json()["error"]["message"]
-    assert inspector_client.post(f"/api/records/{rec['id']}/verify", {}).status_code == 200
+    assert inspector_client.post(f"/api/records/{rec['id']}/verify", {"base_version": 1}).status_code == 200

@@ -39,8 +39,8 @@ def test_contract_shape(inspector_client, officer_client, operation):
 def test_voided_never_counts_and_returned_counts(app, inspector_client, sergeant_client, officer_client, operation):
     recs = [f.arrest(operation.id) for _ in range(4)]
     officer_client.sync(records=recs)
-    assert sergeant_client.post(f"/api/records/{recs[0]['id']}/return", {"comment": "Add the custody ref"}).status_code == 200
-    assert sergeant_client.post(f"/api/records/{recs[1]['id']}/verify", {}).status_code == 200
+    assert sergeant_client.post(f"/api/records/{recs[0]['id']}/return", {"comment": "Add the custody ref", "base_version": 1}).status_code == 200
+    assert sergeant_client.post(f"/api/records/{recs[1]['id']}/verify", {"base_version": 1}).status_code == 200
     assert officer_client.post(f"/api/records/{recs[2]['id']}/void", {"reason": "Logged twice"}).status_code == 200
     body = tally(inspector_client, operation.id, "?group_by=status")
     assert body["totals"]["arrest"] == 3

@@ -55,7 +55,13 @@ export async function shiftsView(date?: string): Promise<HTMLElement> {
   return view;
 }
 
-function recordCard(rec: Payload, reload: () => void): HTMLElement {
+/** The server copy a 409 carries: the entry moved on (edited, reviewed, voided) since this card was drawn. */
+function newerCopy(err: unknown): Payload | null {
+  if (!(err instanceof ApiError) || err.status !== 409) return null;
+  return (err.body as { error?: { record?: Payload } } | null)?.error?.record ?? null;
+}
+
+function recordCard(rec: Payload, reload: () => void, notice = ''): HTMLElement {
   const kind = rec.kind as Kind;
   const officer = rec.officer as OfficerRef | undefined;
   const details: [string, string][] = [];
@@ -72,15 +78,24 @@ function recordCard(rec: Payload, reload: () => void): HTMLElement {
   const commentId = nextId();
   const comment = h('textarea', { id: commentId, rows: 2, maxlength: 1000 });
   const send = h('button', { type: 'button', class: 'secondary' }, 'Return with comment');
-  const error = h('p', { class: 'field-error', role: 'alert' });
-  const act = async (path: string, body: unknown, done: string) => {
+  const error = h('p', { class: 'field-error', role: 'alert' }, notice);
+  const act = async (path: string, body: Record<string, unknown>, done: string) => {
     error.textContent = '';
     verify.disabled = send.disabled = true;
     try {
-      await app.api.post(`/api/records/${rec.id}/${path}`, body);
+      // The version on screen: the server refuses the review if the entry changed since.
+      await app.api.post(`/api/records/${rec.id}/${path}`, { ...body, base_version: rec.version });
       announce(done);
       reload();
     } catch (err) {
+      const newer = newerCopy(err);
+      if (newer) {
+        const message = (err as ApiError).code === 'version_conflict'
+          ? 'This entry changed since you opened it; check it again.' : (err as ApiError).message;
+        card.replaceWith(recordCard(newer, reload, message));
+        announce(message);
+        return;
+      }
       error.textContent = err instanceof ApiError ? err.message : 'No signal; try again.';
       verify.disabled = send.disabled = false;
     }
@@ -90,7 +105,7 @@ function recordCard(rec: Payload, reload: () => void): HTMLElement {
     if (comment.value.trim().length < 3) { error.textContent = 'Say what needs fixing (at least 3 characters).'; comment.focus(); return; }
     void act('return', { comment: comment.value.trim() }, 'Returned to the officer.');
   });
-  return h('li', { class: 'card review-item', 'data-id': String(rec.id) },
+  const card = h('li', { class: 'card review-item', 'data-id': String(rec.id) },
     h('div', { class: 'entry-head' }, h('span', { class: 'entry-kind' }, KIND_LABELS[kind]),
       h('span', { class: ['badge', `badge-${rec.status === 'returned' ? 'returned' : 'waiting'}`] }, rec.status === 'returned' ? 'Returned' : 'To review')),
     h('p', { class: 'entry-line' }, `${timeOf(rec.occurred_at)} · ${officer?.display_name ?? ''}`),
@@ -98,6 +113,7 @@ function recordCard(rec: Payload, reload: () => void): HTMLElement {
     h('div', { class: 'actions' }, verify),
     h('div', { class: 'field' }, h('label', { htmlFor: commentId }, 'Comment for the officer'), comment),
     h('div', { class: 'actions' }, send), error);
+  return card;
 }
 
 export async function shiftTallyView(shiftId: string, reload: () => void): Promise<HTMLElement> {
