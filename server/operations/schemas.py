@@ -30,6 +30,9 @@ class OperationSchema(StrictSchema):
     target_areas = fields.List(DistrictField(), required=True, validate=validate.Length(min=1, max=50))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(allow_none=True, load_default=None)
+    is_policing_operation = fields.Boolean(load_default=True, metadata={
+        "description": "A named policing operation (police.uk: \"Part of a policing operation\"); "
+                       "false for routine patrol or a comparison baseline."})
     is_current = fields.Boolean(dump_only=True)
 
     @validates_schema
