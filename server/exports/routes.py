@@ -5,7 +5,7 @@ an officer only the CSV of their own records.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask import Response, render_template, send_from_directory, url_for
@@ -187,12 +187,15 @@ def records_csv(args):
 
 # ---- police.uk stop-search CSV ---------------------------------------------------------------------------
 
-SIX_PLACES = Decimal("0.000001")
+THREE_PLACES, SIX_PLACES = Decimal("0.001"), Decimal("0.000001")
 
 
 def _coordinate(value):
-    """A fixed 6 decimals, as police.uk publishes them (51.455989, -0.043536)."""
-    return None if value is None else Decimal(repr(value)).quantize(SIX_PLACES)
+    """Rounded to 3 decimal places (about 110 m: never the doorstep, as police.uk moves each search to
+    a nearby map point), written with the fixed 6 decimals of the published file (52.260000)."""
+    if value is None:
+        return None
+    return Decimal(repr(value)).quantize(THREE_PLACES, rounding=ROUND_HALF_UP).quantize(SIX_PLACES)
 
 
 @blp.route("/exports/stop-searches.csv", methods=["GET"])
@@ -200,7 +203,8 @@ def _coordinate(value):
 @blp.arguments(StopSearchExportQuerySchema, location="query")
 @blp.response(200, content_type="text/csv")
 @blp.doc(**_body("text/csv", "Stop searches in the police.uk monthly archive CSV layout: the same 15 columns, "
-                             "no byte-order mark, LF line ends, coordinates to a fixed 6 decimals, \"Part of a "
+                             "no byte-order mark, LF line ends, locations rounded to 3 decimal places and written with "
+                             "a fixed 6 decimals, \"Part of a "
                              "policing operation\" True only for a named policing operation; no officer identity. "
                              "text/csv; charset=utf-8."))
 def stop_searches_csv(args):

@@ -60,9 +60,10 @@ def _python_tally(records, officers, op_id, period, group_by, viewer, targets=No
         if (r["area"] not in targets) if targets is not None else r["operation_id"] != op_id:
             continue
         author = officers[r["officer_id"]]
-        if viewer.role == "sergeant" and r["team"] != viewer.team:
+        if viewer.role == "sergeant" and viewer.team and r["team"] != viewer.team:
             continue
-        if viewer.role == "officer" and author.id != viewer.id:
+        # an officer sees their own; so does a sergeant with no team
+        if (viewer.role == "officer" or (viewer.role == "sergeant" and not viewer.team)) and author.id != viewer.id:
             continue
         keys = {"kind": r["kind"], "area": r["area"], "status": r["status"], "day": day.isoformat(),
                 "week": (day - timedelta(days=day.weekday())).isoformat(), "month": day.strftime("%Y-%m"),
