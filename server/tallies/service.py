@@ -376,7 +376,9 @@ def _refuse(field_name: str, message: str):
 
 
 def _month_end(d: date) -> date:
-    return (d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if d.month == 12:  # also December 9999, which has no next month
+        return d.replace(day=31)
+    return d.replace(month=d.month + 1, day=1) - timedelta(days=1)
 
 
 def _year_earlier(d: date) -> date:
