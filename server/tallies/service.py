@@ -6,12 +6,15 @@ Where the numbers come from
   those of `records.occurred_on`, the force-local (Europe/London by default)
   calendar day of `occurred_at`, so BST/GMT changes and shifts crossing
   midnight fall on the right day.
+- A team is the team each record was logged under (`records.team`), never the
+  author's team today: a team's past figures stay put when an officer moves.
 - A force-wide view (inspector, analyst, admin; no team or officer in the
   question) sums `record_day_counts` (kept by triggers, see models.py); a view
   of one team (a sergeant's, or a force-wide viewer's `team=`), with no officer
-  in the question, sums `record_team_day_counts` (same, per team); a view
-  scoped to an officer counts `records` through the covering index
-  `ix_records_officer_operation_day`.
+  in the question, sums `record_team_day_counts` (same, per record team); a
+  view scoped to an officer counts `records` through the covering index
+  `ix_records_officer_operation_day` (a team's officers: `ix_records_team_operation_day`).
+- A comparison counts one population on both sides (see compare()).
 - A count-table question not grouped by day or month reads the period's whole
   ISO weeks from `record_week_counts` / `record_team_week_counts` (kept from the
   day counts by triggers, migration 0004) and only the edge days from the day
