@@ -59,8 +59,9 @@ class StopSearchExportQuerySchema(PeriodArgsSchema):
 
 
 class BriefingQuerySchema(ComparisonArgsSchema):
-    compare = CompareField(load_default="previous", metadata={"type": "string", "pattern": COMPARE_PATTERN,
-                                                              "description": "Default: previous. " + COMPARE_DOC})
+    compare = CompareField(load_default=None, metadata={"type": "string", "pattern": COMPARE_PATTERN,
+                                                        "description": "Default (without compare_from): previous. "
+                                                                       + COMPARE_DOC})
     format = fields.String(load_default="html", validate=validate.OneOf(
         ["html"], error="Only html: open the page and print it (or save it as PDF) from the browser."))
 
@@ -80,23 +81,26 @@ def _check_operation(args):
 
 def tally_rows(body: dict) -> tuple[list[str], list[list]]:
     """The groups, each row carrying its period and, when compared, the comparison period and the
-    rule in words (the file is read away from the page that asked for it). Grouped by kind alone,
-    each row also has the comparison's count and change for its kind."""
+    rule in words (the file is read away from the page that asked for it); the count stays the last
+    column. Grouped by kind alone, each row also has its kind's count in the comparison period, its
+    count now in the comparison's population, and the change."""
     dims = body["group_by"]
     comparison = body.get("comparison")
-    header = []
-    for dim in dims:
-        header += ["officer", "officer_name"] if dim == "officer" else [dim]
-    header += ["count", "from", "to"]
     by_kind = comparison is not None and dims == ["kind"]
+    header = ["from", "to"]
     if comparison is not None:
         header += ["compared_from", "compared_to", "comparison"]
+    for dim in dims:
+        header += ["officer", "officer_name"] if dim == "officer" else [dim]
     if by_kind:
-        header += ["compared_count", "compared_in_same_population", "change"]
-    period = body["period"]
+        header += ["compared_count", "count_same_population", "change"]
+    header.append("count")
+    lead = [body["period"]["from"], body["period"]["to"]]
+    if comparison is not None:
+        lead += [comparison["period"]["from"], comparison["period"]["to"], comparison["description"]]
     rows = []
     for g in body["groups"]:
-        row = []
+        row = list(lead)
         for dim in dims:
             value = g[dim]
             if dim == "officer":
@@ -105,12 +109,10 @@ def tally_rows(body: dict) -> tuple[list[str], list[list]]:
                 row.append(ref.KINDS.get(value, value))
             else:
                 row.append(value)
-        row += [g["count"], period["from"], period["to"]]
-        if comparison is not None:
-            row += [comparison["period"]["from"], comparison["period"]["to"], comparison["description"]]
         if by_kind:
             c = comparison["change"][g["kind"]]
             row += [c["previous"], c["current"], c["label"]]
+        row.append(g["count"])
         rows.append(row)
     return header, rows
 
@@ -256,6 +258,8 @@ def briefing_css():
 def briefing(args, operation_id):
     """Headline since launch, a chart of records per week by kind, areas, and the comparison period."""
     operation = get_operation_or_404(operation_id)
+    if args.get("compare") is None and args.get("compare_from") is None:
+        args = {**args, "compare": "previous"}  # a briefing always compares
     q, period, comparison = question_from_args(operation, {**args, "group_by": ["kind"]})
     result = service.tally(q, period, comparison)
     week_q = service.Question(operation, q.viewer, group_by=["week", "kind"])

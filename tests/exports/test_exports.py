@@ -82,8 +82,8 @@ def test_tally_csv_guards_team_and_officer_names(app, login_as, inspector_client
         db.session.commit()
     assert client.sync(records=[f.arrest(operation.id)]).get_json()["records"][0]["status"] == "created"
     _, rows = read_csv(inspector_client.get(f"/api/operations/{operation.id}/tally.csv?group_by=team,officer,kind"))
-    assert rows[0] == ["team", "officer", "officer_name", "kind", "count", "from", "to"]
-    assert rows[1][:5] == ["'=cmd|' /C calc'!A0", client.officer.shoulder_number, "'@SUM(1+1)*cmd|' /C calc'!A0",
+    assert rows[0] == ["from", "to", "team", "officer", "officer_name", "kind", "count"]
+    assert rows[1][2:] == ["'=cmd|' /C calc'!A0", client.officer.shoulder_number, "'@SUM(1+1)*cmd|' /C calc'!A0",
                            "Arrest", "1"]
     assert len(rows) == 2
     assert_no_cell_is_a_formula(rows)
@@ -275,14 +275,14 @@ def test_tally_csv_matches_the_json(inspector_client, officer_client, other_team
     query = "?group_by=kind,area,week,team,officer,status"
     body = inspector_client.get(f"/api/operations/{operation.id}/tally{query}").get_json()
     _, rows = read_csv(inspector_client.get(f"/api/operations/{operation.id}/tally.csv{query}"))
-    assert rows[0] == ["kind", "area", "week", "team", "officer", "officer_name", "status", "count", "from", "to"]
+    assert rows[0] == ["from", "to", "kind", "area", "week", "team", "officer", "officer_name", "status", "count"]
     assert len(rows) - 1 == len(body["groups"])
     for row, group in zip(rows[1:], body["groups"]):
-        assert int(row[7]) == group["count"]
-        assert row[1] == group["area"] and row[2] == group["week"] and row[3] == group["team"]
-        assert row[4] == group["officer"]["shoulder_number"]
-        assert row[8:] == [body["period"]["from"], body["period"]["to"]]
-    assert sum(int(r[7]) for r in rows[1:]) == body["totals"]["all"] == 4
+        assert int(row[-1]) == group["count"]
+        assert row[:2] == [body["period"]["from"], body["period"]["to"]]
+        assert row[3] == group["area"] and row[4] == group["week"] and row[5] == group["team"]
+        assert row[6] == group["officer"]["shoulder_number"]
+    assert sum(int(r[-1]) for r in rows[1:]) == body["totals"]["all"] == 4
 
 
 def test_tally_csv_and_briefing_state_both_periods_and_the_rule(app, inspector_client, officer_client, operation):
@@ -307,11 +307,11 @@ def test_tally_csv_and_briefing_state_both_periods_and_the_rule(app, inspector_c
     assert words.startswith("Compared with ") and "(30 days, before launch)" in words
     assert "both periods count every record in NN3 and NN5, whatever the operation" in words
     _, rows = read_csv(inspector_client.get(f"/api/operations/{operation.id}/tally.csv{query}"))
-    assert rows[0] == ["kind", "count", "from", "to", "compared_from", "compared_to", "comparison", "compared_count",
-                       "compared_in_same_population", "change"]
-    arrests = next(r for r in rows[1:] if r[0] == "Arrest")
-    assert arrests == ["Arrest", "2", operation.starts_on.isoformat(), to.isoformat(), comparison["period"]["from"],
-                       comparison["period"]["to"], words, "1", "2", "up 100%"]
+    assert rows[0] == ["from", "to", "compared_from", "compared_to", "comparison", "kind", "compared_count",
+                       "count_same_population", "change", "count"]
+    arrests = next(r for r in rows[1:] if r[5] == "Arrest")
+    assert arrests == [operation.starts_on.isoformat(), to.isoformat(), comparison["period"]["from"],
+                       comparison["period"]["to"], words, "Arrest", "1", "2", "up 100%", "2"]
     html = inspector_client.get(f"/api/operations/{operation.id}/briefing{query}").get_data(as_text=True)
     import html as html_lib
     text = html_lib.unescape(html)
@@ -333,7 +333,7 @@ def test_tally_csv_and_briefing_access(officer_client, sergeant_client, other_se
         assert inspector_client.get(path).status_code == 200
     # a sergeant's exports hold their team only
     _, rows = read_csv(sergeant_client.get(f"/api/operations/{operation.id}/tally.csv"))
-    assert rows[1:] == [["Arrest", "1", operation.starts_on.isoformat(), local_today().isoformat()]]
+    assert rows[1:] == [[operation.starts_on.isoformat(), local_today().isoformat(), "Arrest", "1"]]
     _, rows = read_csv(other_sergeant_client.get(f"/api/operations/{operation.id}/tally.csv"))
     assert rows[1:] == []
     html = other_sergeant_client.get(f"/api/operations/{operation.id}/briefing").get_data(as_text=True)
