@@ -6,9 +6,11 @@ from functools import cache
 from typing import Any
 
 from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import with_polymorphic
 
+from ..auth.models import Officer
 from ..core.db import core_execute, db, utcnow
 from ..core.timezone import local_date
 from .models import MODEL_BY_KIND, AuditEntry, IntelligenceLog, Record
@@ -100,9 +102,6 @@ def set_status(record: Record, status: str, actor_id: int, action: str, comment:
 def author_team(officer_id: int) -> str | None:
     """The team a new record is logged under: the signed-in officer's, read with their session
     (no query), else looked up."""
-    from flask_login import current_user
-
-    from ..auth.models import Officer
     if has_request_context() and getattr(current_user, "id", None) == officer_id:
         return current_user.team
     return db.session.scalar(select(Officer.team).where(Officer.id == officer_id))
