@@ -105,13 +105,14 @@ class RowWriter:
         """{table: [row, ...]} for one sync batch, in insert order (records, kinds, audit)."""
         from server.core.db import utcnow
         from server.records.schemas import load_record
-        from server.records.service import record_rows
+        from server.records.service import author_team, record_rows
         now = utcnow()
         commons, details = [], defaultdict(list)
         with self.app.app_context():
+            team = author_team(officer_id)
             for raw in payloads:
                 data = load_record(raw)
-                common, detail = record_rows(data, officer_id, device_id, now)
+                common, detail = record_rows(data, officer_id, device_id, now, team)
                 commons.append(common)
                 details[data["kind"]].append(detail)
         audits = [dict(at=now, actor_id=officer_id, record_id=c["id"], record_officer_id=officer_id,
@@ -146,7 +147,12 @@ class RowWriter:
 def tally_rows(writer: RowWriter, n: int, op_id: int, officer_ids: list[int], starts_on: date, seed: int,
                chunk: int = 50_000):
     """Yield chunks of `records` rows (DBAPI-ready) for one operation, spread over starts_on..today."""
-    from server.core.db import utcnow
+    from sqlalchemy import select
+
+    from server.auth.models import Officer
+    from server.core.db import db, utcnow
+    with writer.app.app_context():
+        teams = dict(db.session.execute(select(Officer.id, Officer.team).where(Officer.id.in_(officer_ids))).all())
     rnd = random.Random(seed)
     days = (date.today() - starts_on).days
     now = utcnow()
@@ -158,8 +164,9 @@ def tally_rows(writer: RowWriter, n: int, op_id: int, officer_ids: list[int], st
         for _ in range(size):
             day = starts_on + timedelta(days=rnd.randrange(days))
             at = datetime(day.year, day.month, day.day, rnd.randrange(7, 22), rnd.randrange(60), tzinfo=timezone.utc)
+            officer_id = officer_ids[rnd.randrange(len(officer_ids))]
             dicts.append({"id": uuid.uuid4(), "kind": KINDS[rnd.randrange(4)], "operation_id": op_id,
-                          "officer_id": officer_ids[rnd.randrange(len(officer_ids))], "shift_id": None,
+                          "officer_id": officer_id, "team": teams[officer_id], "shift_id": None,
                           "occurred_at": at, "occurred_on": day, "area": AREAS[rnd.randrange(len(AREAS))],
                           "latitude": None, "longitude": None, "place": None, "notes": "",
                           "status": statuses[rnd.randrange(len(statuses))], "version": 1, "received_at": now,

@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
+from sqlalchemy import or_
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from .db import READS_FIRST, end_reading
@@ -154,8 +155,8 @@ def can_view_record(user, record) -> bool:
         return True
     if record.officer_id == user.id:
         return True
-    if user.role == SERGEANT:
-        return user.team is not None and record.officer.team == user.team
+    if user.role == SERGEANT:  # the team it was logged under, as the team's tally counts it
+        return user.team is not None and record.team == user.team
     return False
 
 
@@ -176,7 +177,7 @@ def can_review_record(user, record) -> bool:
         return False
     if user.role == INSPECTOR:
         return True
-    return user.team is not None and record.officer.team == user.team
+    return user.team is not None and record.team == user.team
 
 
 def can_void_record(user, record) -> bool:
@@ -189,9 +190,8 @@ def scope_records(stmt, user, officer_model, record_model):
     if user.role in FORCE_WIDE:
         return stmt
     if user.role == SERGEANT and user.team:
-        team_ids = officer_model.__table__.select().with_only_columns(officer_model.id).where(
-            officer_model.team == user.team)
-        return stmt.where(record_model.officer_id.in_(team_ids))
+        # The records logged under their team (what the team's tally counts), and their own.
+        return stmt.where(or_(record_model.team == user.team, record_model.officer_id == user.id))
     return stmt.where(record_model.officer_id == user.id)
 
 

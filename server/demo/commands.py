@@ -2,8 +2,12 @@
 
 Since launch (1 January this year): 77 intelligence logs, 9 arrests,
 17 safeguarding referrals and 14 stop searches, over NN3 and NN5 and many
-shifts. Before launch, the same districts under routine patrol give the
-comparison period (6 safeguarding referrals: "up 183%").
+shifts. Before launch, the same districts under routine patrol (not a named
+policing operation) give the comparison: compare=before_launch counts every
+record in NN3 and NN5 on both sides, the days since launch against as many
+days just before it, so 6 safeguarding referrals before and 17 since read
+"up 183%" whatever day the demo is loaded (the force published the same
+change rounded, "up 180 percent").
 """
 from __future__ import annotations
 
@@ -177,7 +181,7 @@ def load_demo(if_empty):
     baseline = Operation(
         name="West LPA routine patrol (before Revive)", slug="west-routine-before-revive",
         local_policing_area="West", target_areas=["NN3", "NN5"], starts_on=launch - period,
-        ends_on=launch - timedelta(days=1),
+        ends_on=launch - timedelta(days=1), is_policing_operation=False,
         description="Routine activity in the same districts before launch, for comparison.")
     earlier = Operation(
         name="Operation Revive (Wellingborough)", slug="revive-wellingborough", local_policing_area="East",

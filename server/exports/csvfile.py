@@ -2,6 +2,8 @@
 
 - UTF-8 with a byte-order mark, so Excel reads names like "Begum" or "Okafor" and
   the en dash in a place name correctly; comma-separated, CRLF line ends (RFC 4180).
+  A file made to a published layout (police.uk's stop-search archive) is written as
+  that layout is: no byte-order mark, LF line ends.
 - Formula injection: a text cell that starts with = + - @ (or a tab or carriage
   return, which some spreadsheets skip before reading a formula) is prefixed with
   a single quote, so it is shown as text and never evaluated. Numbers we produce
@@ -13,6 +15,7 @@ import csv
 import io
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Iterable
 
 from flask import Response, stream_with_context
@@ -27,7 +30,7 @@ def cell(value) -> object:
         return ""
     if isinstance(value, bool):
         return "True" if value else "False"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):  # Decimal: a fixed number of places, e.g. -0.837000
         return value
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -39,11 +42,12 @@ def cell(value) -> object:
     return text
 
 
-def _lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterable[str]:
+def _lines(header: Iterable[str], rows: Iterable[Iterable], bom: bool = True,
+           line_end: str = "\r\n") -> Iterable[str]:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv.writer(buf, lineterminator=line_end)
     writer.writerow([cell(h) for h in header])
-    yield BOM + buf.getvalue()
+    yield (BOM if bom else "") + buf.getvalue()
     buf.seek(0)
     buf.truncate()
     for i, row in enumerate(rows, 1):
@@ -60,8 +64,9 @@ def safe_filename(name: str) -> str:
     return name[:120] or "export"
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable], stream: bool = False) -> Response:
-    body = _lines(header, rows)
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable], stream: bool = False,
+                 bom: bool = True, line_end: str = "\r\n") -> Response:
+    body = _lines(header, rows, bom, line_end)
     if stream:
         body = stream_with_context(body)
     else:

@@ -5,6 +5,7 @@ an officer only the CSV of their own records.
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask import Response, render_template, send_from_directory, url_for
@@ -27,7 +28,7 @@ from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
 from ..records.service import AnyKindRecord
 from ..tallies import service
 from ..tallies.routes import question_from_args
-from ..tallies.schemas import COMPARE_PATTERN, CompareField, PeriodArgsSchema, TallyQuerySchema
+from ..tallies.schemas import COMPARE_DOC, COMPARE_PATTERN, ComparisonArgsSchema, CompareField, PeriodArgsSchema, TallyQuerySchema
 from .chart import weekly_chart
 from .csvfile import csv_response
 
@@ -58,9 +59,10 @@ class StopSearchExportQuerySchema(PeriodArgsSchema):
     operation = ident(metadata={"description": "Operation id."})
 
 
-class BriefingQuerySchema(PeriodArgsSchema):
-    compare = CompareField(load_default="previous", metadata={"type": "string", "pattern": COMPARE_PATTERN,
-                                                              "description": "previous (default) or YYYY-MM-DD/YYYY-MM-DD"})
+class BriefingQuerySchema(ComparisonArgsSchema):
+    compare = CompareField(load_default=None, metadata={"type": "string", "pattern": COMPARE_PATTERN,
+                                                        "description": "Default (without compare_from): previous. "
+                                                                       + COMPARE_DOC})
     format = fields.String(load_default="html", validate=validate.OneOf(
         ["html"], error="Only html: open the page and print it (or save it as PDF) from the browser."))
 
@@ -79,14 +81,27 @@ def _check_operation(args):
 # ---- tally CSV -------------------------------------------------------------------------------------
 
 def tally_rows(body: dict) -> tuple[list[str], list[list]]:
+    """The groups, each row carrying its period and, when compared, the comparison period and the
+    rule in words (the file is read away from the page that asked for it); the count stays the last
+    column. Grouped by kind alone, each row also has its kind's count in the comparison period, its
+    count now in the comparison's population, and the change."""
     dims = body["group_by"]
-    header = []
+    comparison = body.get("comparison")
+    by_kind = comparison is not None and dims == ["kind"]
+    header = ["from", "to"]
+    if comparison is not None:
+        header += ["compared_from", "compared_to", "comparison"]
     for dim in dims:
         header += ["officer", "officer_name"] if dim == "officer" else [dim]
+    if by_kind:
+        header += ["compared_count", "count_same_population", "change"]
     header.append("count")
+    lead = [body["period"]["from"], body["period"]["to"]]
+    if comparison is not None:
+        lead += [comparison["period"]["from"], comparison["period"]["to"], comparison["description"]]
     rows = []
     for g in body["groups"]:
-        row = []
+        row = list(lead)
         for dim in dims:
             value = g[dim]
             if dim == "officer":
@@ -95,6 +110,9 @@ def tally_rows(body: dict) -> tuple[list[str], list[list]]:
                 row.append(ref.KINDS.get(value, value))
             else:
                 row.append(value)
+        if by_kind:
+            c = comparison["change"][g["kind"]]
+            row += [c["previous"], c["current"], c["label"]]
         row.append(g["count"])
         rows.append(row)
     return header, rows
@@ -104,7 +122,8 @@ def tally_rows(body: dict) -> tuple[list[str], list[list]]:
 @requires(EXPORTERS)
 @blp.arguments(TallyQuerySchema, location="query")
 @blp.response(200, content_type="text/csv")
-@blp.doc(**_body("text/csv", "The tally's groups as CSV (same groups and numbers as the JSON). " + CSV_DOC))
+@blp.doc(**_body("text/csv", "The tally's groups as CSV (same groups and numbers as the JSON), each row with its "
+                             "period and, when compared, the comparison period and rule in words. " + CSV_DOC))
 def tally_csv(args, operation_id):
     from ..tallies.routes import operation_tally
     body, operation = operation_tally(operation_id, args)
@@ -159,7 +178,7 @@ def records_csv(args):
             officer = record.officer
             row = [record.id, record.kind, slugs.get(record.operation_id), record.occurred_at, record.occurred_on,
                    record.area, record.place, record.latitude, record.longitude, officer.shoulder_number,
-                   officer.display_name, officer.team, record.status, record.version, record.notes,
+                   officer.display_name, record.team, record.status, record.version, record.notes,
                    record.review_comment, record.void_reason]
             row += [getattr(record, f, None) for f in DETAIL_COLUMNS]
             if with_text:
@@ -176,8 +195,15 @@ def records_csv(args):
 
 # ---- police.uk stop-search CSV ---------------------------------------------------------------------------
 
+THREE_PLACES, SIX_PLACES = Decimal("0.001"), Decimal("0.000001")
+
+
 def _coordinate(value):
-    return None if value is None else round(value, 3)
+    """Rounded to 3 decimal places (about 110 m: never the doorstep, as police.uk moves each search to
+    a nearby map point), written with the fixed 6 decimals of the published file (52.260000)."""
+    if value is None:
+        return None
+    return Decimal(repr(value)).quantize(THREE_PLACES, rounding=ROUND_HALF_UP).quantize(SIX_PLACES)
 
 
 @blp.route("/exports/stop-searches.csv", methods=["GET"])
@@ -185,8 +211,11 @@ def _coordinate(value):
 @blp.arguments(StopSearchExportQuerySchema, location="query")
 @blp.response(200, content_type="text/csv")
 @blp.alt_response(404, description="No such operation")
-@blp.doc(**_body("text/csv", "Stop searches in the police.uk archive CSV layout: no officer identity, locations "
-                             "rounded to 3 decimal places. " + CSV_DOC))
+@blp.doc(**_body("text/csv", "Stop searches in the police.uk monthly archive CSV layout: the same 15 columns, "
+                             "no byte-order mark, LF line ends, locations rounded to 3 decimal places and written with "
+                             "a fixed 6 decimals, \"Part of a "
+                             "policing operation\" True only for a named policing operation; no officer identity. "
+                             "text/csv; charset=utf-8."))
 def stop_searches_csv(args):
     user = current_user._get_current_object()
     _check_operation(args)
@@ -198,18 +227,22 @@ def stop_searches_csv(args):
     if args.get("to"):
         stmt = stmt.where(StopSearch.occurred_on <= args["to"])
     stmt = stmt.order_by(StopSearch.occurred_at, StopSearch.id)
-    names = dict(db.session.execute(select(Operation.id, Operation.name)).all())
-    slugs = dict(db.session.execute(select(Operation.id, Operation.slug)).all())
+    operations = {r.id: r for r in db.session.execute(
+        select(Operation.id, Operation.slug, Operation.name, Operation.is_policing_operation))}
 
     def rows():
         for s in db.session.scalars(stmt.execution_options(yield_per=500)):
-            yield [s.search_type, s.occurred_at.isoformat(timespec="seconds"), True, names.get(s.operation_id),
+            op = operations[s.operation_id]
+            named = bool(op.is_policing_operation)
+            yield [s.search_type, s.occurred_at.isoformat(timespec="seconds"), named, op.name if named else None,
                    _coordinate(s.latitude), _coordinate(s.longitude), s.gender, s.age_range,
                    s.self_defined_ethnicity, s.officer_defined_ethnicity, s.legislation, s.object_of_search,
                    s.outcome, s.outcome_linked_to_object_of_search, s.removal_of_more_than_outer_clothing]
 
-    name = f"stop-searches-{slugs.get(args.get('operation'), 'all')}-{_period_name(args)}.csv"
-    return csv_response(name, list(ref.POLICE_UK_CSV_HEADER), rows(), stream=True)
+    slug = operations[args["operation"]].slug if args.get("operation") in operations else "all"
+    name = f"stop-searches-{slug}-{_period_name(args)}.csv"
+    # As the published monthly file is: no byte-order mark, LF line ends.
+    return csv_response(name, list(ref.POLICE_UK_CSV_HEADER), rows(), stream=True, bom=False, line_end="\n")
 
 
 # ---- the printable briefing ----------------------------------------------------------------------------------
@@ -232,8 +265,10 @@ def briefing_css():
 def briefing(args, operation_id):
     """Headline since launch, a chart of records per week by kind, areas, and the comparison period."""
     operation = get_operation_or_404(operation_id)
-    q, period, compare = question_from_args(operation, {**args, "group_by": ["kind"]})
-    result = service.tally(q, period, compare)
+    if args.get("compare") is None and args.get("compare_from") is None:
+        args = {**args, "compare": "previous"}  # a briefing always compares
+    q, period, comparison = question_from_args(operation, {**args, "group_by": ["kind"]})
+    result = service.tally(q, period, comparison)
     week_q = service.Question(operation, q.viewer, group_by=["week", "kind"])
     _, week_groups = service.count(week_q, period)
     weekly = {(g["week"], g["kind"]): g["count"] for g in week_groups}
@@ -247,7 +282,8 @@ def briefing(args, operation_id):
     viewer = q.viewer
     scope = f"{viewer.team} only" if viewer.role == SERGEANT and viewer.team else "All teams"
     html = render_template(
-        "briefing.html", operation=operation, result=result, period=period, compare=compare,
+        "briefing.html", operation=operation, result=result, period=period,
+        compare=comparison.period if comparison else None,
         chart=weekly_chart(weekly, period.start, period.end), areas=sorted(areas.items()),
         kinds=service.KIND_ORDER, labels=ref.KINDS, plural=service.PLURAL, scope=scope,
         css_url=url_for("exports.briefing_css"), generated=local_today(),

@@ -19,11 +19,12 @@ from .schemas import OperationSchema
 @click.option("--starts", "starts_on", required=True, help="YYYY-MM-DD")
 @click.option("--ends", "ends_on", default=None, help="YYYY-MM-DD")
 @click.option("--description", default="")
-def create_operation(name, slug, local_policing_area, areas, starts_on, ends_on, description):
+@click.option("--routine", is_flag=True, help="Routine patrol or a comparison baseline, not a named policing operation.")
+def create_operation(name, slug, local_policing_area, areas, starts_on, ends_on, description, routine):
     """Add an operation officers can log against."""
     payload = {"name": name, "slug": slug, "local_policing_area": local_policing_area,
                "target_areas": [a for a in areas.split(",") if a.strip()], "starts_on": starts_on,
-               "ends_on": ends_on, "description": description}
+               "ends_on": ends_on, "description": description, "is_policing_operation": not routine}
     try:
         data = OperationSchema().load(payload)
     except ValidationError as err:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Integer, String, Text, or_, select
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Text, or_, select, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import UTCDateTime, db, utcnow
@@ -20,6 +20,9 @@ class Operation(db.Model):
     target_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # A named policing operation (police.uk's "Part of a policing operation"); false for routine
+    # patrol or a baseline kept for comparison.
+    is_policing_operation: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

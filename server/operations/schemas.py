@@ -31,6 +31,9 @@ class OperationSchema(StrictSchema):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(allow_none=True, load_default=None,
                           metadata={"description": "Last day; on or after starts_on (null: open-ended)."})
+    is_policing_operation = fields.Boolean(load_default=True, metadata={
+        "description": "A named policing operation (police.uk: \"Part of a policing operation\"); "
+                       "false for routine patrol or a comparison baseline."})
     is_current = fields.Boolean(dump_only=True)
 
     @validates_schema

@@ -45,6 +45,8 @@ class Record(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    # The author's team when it was logged: the team's figures keep it when the officer moves on.
+    team: Mapped[str | None] = mapped_column(String(64))
     shift_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shifts.id"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The force-local calendar day of occurred_at: counting by day/week/month
@@ -75,6 +77,8 @@ class Record(db.Model):
         # Tallies scoped to an officer or a team (covering: counted from the index alone).
         Index("ix_records_officer_operation_day", "officer_id", "operation_id", "occurred_on", "kind", "area",
               "status"),
+        Index("ix_records_team_operation_day", "team", "operation_id", "occurred_on", "kind", "area", "status",
+              "officer_id"),
     )
 
     # Fields the officer writes; a re-send is "unchanged" when these all match.

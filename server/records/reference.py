@@ -48,6 +48,7 @@ LEGISLATION = (
     "Customs and Excise Management Act 1979 (section 163)",
     "Aviation Security Act 1982 (section 27(1))",
     "Sporting Events (Control of Alcohol etc.) Act 1985 (section 7)",
+    "Criminal Justice Act 1988 (section 139B)",
 )
 OBJECTS_OF_SEARCH = (
     "Controlled drugs",

@@ -12,6 +12,8 @@ import uuid
 from functools import cache
 from typing import Any
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import with_polymorphic
 
@@ -145,11 +147,20 @@ def set_status(record: Record, status: str, actor_id: int, action: str, comment:
     add_audit(actor_id, record, action, {"status": [before, status]}, comment)
 
 
-def record_rows(data: dict, officer_id: int, device_id: str | None, now) -> tuple[dict, dict]:
-    """The row for `records` and the row for the kind's own table, ready for a bulk insert."""
+def author_team(officer_id: int) -> str | None:
+    """The team a new record is logged under: the signed-in officer's, read with their session
+    (no query), else looked up."""
+    if has_request_context() and getattr(current_user, "id", None) == officer_id:
+        return current_user.team
+    return db.session.scalar(select(Officer.team).where(Officer.id == officer_id))
+
+
+def record_rows(data: dict, officer_id: int, device_id: str | None, now, team: str | None) -> tuple[dict, dict]:
+    """The row for `records` and the row for the kind's own table, ready for a bulk insert;
+    `team` is the author's (author_team)."""
     model = MODEL_BY_KIND[data["kind"]]
     common = {f: data.get(f) for f in Record.COMMON_CONTENT}
-    common.update(id=data["id"], kind=data["kind"], officer_id=officer_id, status="submitted", version=1,
+    common.update(id=data["id"], kind=data["kind"], officer_id=officer_id, team=team, status="submitted", version=1,
                   received_at=now, updated_at=now, device_id=device_id,
                   occurred_on=local_date(data["occurred_at"]))
     detail = {f: data.get(f) for f in model.DETAIL_CONTENT}

@@ -21,8 +21,8 @@ from ..core.errors import flatten_messages
 from ..operations.models import Operation
 from ..records.models import MODEL_BY_KIND, AuditEntry, Record, Shift
 from ..records.schemas import load_record, load_shift
-from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, content_differences,
-                               lock_records, record_rows)
+from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, author_team,
+                               content_differences, lock_records, record_rows)
 from . import resend
 
 
@@ -223,8 +223,9 @@ class SyncBatch:
         if not fresh:
             return set()
         commons, details = [], defaultdict(list)
+        team = author_team(self.officer_id)
         for _, data in fresh:
-            common, detail = record_rows(data, self.officer_id, self.device_id, self.now)
+            common, detail = record_rows(data, self.officer_id, self.device_id, self.now, team)
             commons.append(common)
             details[data["kind"]].append(detail)
         created = set(core_execute(insert_new_only(Record.__table__), commons).scalars())

@@ -28,7 +28,7 @@ class RecordDayCount(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
-        # The comparison period reaches across operations by day and district.
+        # A districts comparison reaches across operations by day and district.
         Index("ix_record_day_counts_day_area", "occurred_on", "area"),
         # SQLite: stored in key order, the counts read straight off the key's b-tree (migration 0003).
         {"sqlite_with_rowid": False},
@@ -37,9 +37,10 @@ class RecordDayCount(db.Model):
 
 class RecordTeamDayCount(db.Model):
     """The same per team: for each (operation, team, local day, kind, area, status), how many
-    records the officers now in that team have. Kept by triggers on `records` and on
-    `officers.team` (migration 0003), so a sergeant's tally of a long operation sums a few
-    thousand rows too. Officers without a team are not counted here."""
+    records were logged under that team (`records.team`). Kept by triggers on `records`
+    (migrations 0003, 0006), so a sergeant's tally of a long operation sums a few thousand rows
+    too; an officer changing team changes nothing here. Records logged with no team are not
+    counted here."""
     __tablename__ = "record_team_day_counts"
 
     operation_id: Mapped[int] = mapped_column(Integer, primary_key=True)

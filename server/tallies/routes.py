@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -25,7 +25,7 @@ REVIEW_QUEUE_LIMIT = 500
 SHIFT_LIST_LIMIT = 200
 
 
-def question_from_args(operation, args) -> tuple[service.Question, service.Period, service.Period | None]:
+def question_from_args(operation, args) -> tuple[service.Question, service.Period, service.Comparison | None]:
     """Shared by the tally, its CSV and the briefing."""
     q = service.Question(operation, current_user._get_current_object(), group_by=args.get("group_by") or ["kind"],
                          team=args.get("team"), officer_id=args.get("officer"))
@@ -37,18 +37,20 @@ def question_from_args(operation, args) -> tuple[service.Question, service.Perio
         raise ApiError(422, "The period is too long.",
                        fields={"from" if args.get("from_") else "to": [f"A period is at most {MAX_DAYS} days long."]})
     compare = args.get("compare")
-    if compare == "previous":
-        if period.start - date.min < timedelta(days=period.days):
-            raise ApiError(422, "There is no earlier period of the same length to compare with.",
-                           fields={"compare": ["No earlier period of that length: give one as YYYY-MM-DD/YYYY-MM-DD."]})
-        compare = period.previous()
-    return q, period, compare
+    if isinstance(compare, service.Period):
+        dates, dates_field, rule = compare, "compare", None
+    elif args.get("compare_from") is not None:
+        dates, dates_field, rule = service.Period(args["compare_from"], args["compare_to"]), "compare_from", None
+    else:
+        dates, dates_field, rule = None, "compare", compare
+    comparison = service.resolve_comparison(operation, period, rule, dates, args.get("population"), dates_field)
+    return q, period, comparison
 
 
 def operation_tally(operation_id: int, args) -> tuple[dict, object]:
     operation = get_operation_or_404(operation_id)
-    q, period, compare = question_from_args(operation, args)
-    result = service.tally(q, period, compare)
+    q, period, comparison = question_from_args(operation, args)
+    result = service.tally(q, period, comparison)
     return {"operation": operation, **result}, operation
 
 

@@ -10,7 +10,7 @@ from ..core.schemas import StrictSchema, ident
 from ..operations.schemas import OperationSchema
 from ..records import reference as ref
 from ..records.schemas import AnyRecord, OfficerRefSchema
-from .service import DIMENSIONS, Period
+from .service import ALIASES, DIMENSIONS, POPULATIONS, RULES, Period
 
 MAX_DAYS = 366 * 20
 
@@ -19,7 +19,17 @@ _DIMENSION = "(?:" + "|".join(DIMENSIONS) + ")"
 # What the OpenAPI document states (ECMA-262 regex); the field accepts exactly these strings, less repeats.
 GROUP_BY_PATTERN = f"^{_DIMENSION}(?:,{_DIMENSION})*$"
 _DATE = "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-COMPARE_PATTERN = f"^(?:previous|{_DATE}/{_DATE})$"
+COMPARE_NAMES = (*ALIASES, *RULES)
+COMPARE_PATTERN = f"^(?:{'|'.join(COMPARE_NAMES)}|{_DATE}/{_DATE})$"
+COMPARE_DOC = ("The period compared with: before_launch (as many days just before launch), previous_period "
+               "(as many days just before), previous_month (the calendar month before; the period must lie "
+               "within one month from its 1st), previous_week (the ISO week before; within one week from its "
+               "Monday), last_year (the same dates a year earlier; 29 February as the 28th), previous "
+               "(previous_month for a whole calendar month, previous_week for a whole ISO week, else "
+               f"previous_period), or YYYY-MM-DD/YYYY-MM-DD (real dates, the second on or after the first, at "
+               f"most {MAX_DAYS} days apart). Periods of unequal length are compared as daily "
+               "rates; a comparison period that overlaps the period counted, or comes after it, is refused.")
+_COMPARE_HINT = "Use " + ", ".join(COMPARE_NAMES) + " or YYYY-MM-DD/YYYY-MM-DD."
 
 
 class GroupByField(fields.Field):
@@ -46,16 +56,16 @@ _RANGE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})"
 
 
 class CompareField(fields.Field):
-    """`previous` (the period of equal length just before) or `YYYY-MM-DD/YYYY-MM-DD`."""
+    """A named comparison period (COMPARE_NAMES) or `YYYY-MM-DD/YYYY-MM-DD`."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise ValidationError("Use previous or YYYY-MM-DD/YYYY-MM-DD.")
-        if value == "previous":
-            return "previous"
+            raise ValidationError(_COMPARE_HINT)
+        if value in COMPARE_NAMES:
+            return value
         m = _RANGE.fullmatch(value)
         if not m:
-            raise ValidationError("Use previous or YYYY-MM-DD/YYYY-MM-DD.")
+            raise ValidationError(_COMPARE_HINT)
         try:
             start, end = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
         except ValueError:
@@ -68,11 +78,6 @@ class CompareField(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value if isinstance(value, str) or value is None else f"{value.start}/{value.end}"
-
-
-COMPARE_RULES = ("previous (the period of the same length just before, which must start after 0001-01-01), "
-                 f"or YYYY-MM-DD/YYYY-MM-DD: real dates, the second on or after the first, at most {MAX_DAYS} "
-                 "days apart.")
 
 
 class PeriodArgsSchema(StrictSchema):
@@ -90,13 +95,41 @@ class PeriodArgsSchema(StrictSchema):
                 raise ValidationError("The period is too long.", "to")
 
 
-class TallyQuerySchema(PeriodArgsSchema):
+class ComparisonArgsSchema(PeriodArgsSchema):
+    """What to compare the period with, and who both sides count."""
+
+    compare = CompareField(load_default=None, metadata={"type": "string", "pattern": COMPARE_PATTERN,
+                                                        "description": COMPARE_DOC})
+    compare_from = fields.Date(metadata={"description": "First day of an explicit comparison period "
+                                                        "(with compare_to; instead of compare)."})
+    compare_to = fields.Date(metadata={"description": "Last day of an explicit comparison period, inclusive."})
+    population = fields.String(validate=validate.OneOf(POPULATIONS), metadata={
+        "description": "Who both periods count: operation (the operation's own records) or districts (every "
+                       "record in the operation's target districts, whatever the operation). Default: "
+                       "districts when the comparison period starts before launch (before_launch always "
+                       "does), else operation."})
+
+    @validates_schema
+    def _explicit_range(self, data, **kwargs):
+        given = [k for k in ("compare_from", "compare_to") if data.get(k) is not None]
+        if not given:
+            return
+        if data.get("compare") is not None:
+            raise ValidationError("Give either compare or compare_from and compare_to, not both.", "compare_from")
+        if len(given) == 1:
+            missing = "compare_to" if given == ["compare_from"] else "compare_from"
+            raise ValidationError("Give compare_from and compare_to together.", missing)
+        if data["compare_to"] < data["compare_from"]:
+            raise ValidationError("Must be on or after compare_from.", "compare_to")
+        if (data["compare_to"] - data["compare_from"]).days > MAX_DAYS:
+            raise ValidationError("The comparison period is too long.", "compare_to")
+
+
+class TallyQuerySchema(ComparisonArgsSchema):
     group_by = GroupByField(load_default=lambda: ["kind"],
                             metadata={"description": f"Comma-separated, any of: {', '.join(DIMENSIONS)} "
                                                      "(each at most once). Default: kind.",
                                       "type": "string", "pattern": GROUP_BY_PATTERN, "example": "kind,area,week"})
-    compare = CompareField(load_default=None, metadata={"type": "string", "pattern": COMPARE_PATTERN,
-                                                        "description": COMPARE_RULES})
     team = fields.String(validate=validate.Length(min=1, max=64))
     officer = ident(metadata={"description": "Officer id."})
 
@@ -109,9 +142,20 @@ class ChangeSchema(StrictSchema):
 
 
 class ComparisonSchema(StrictSchema):
-    period = fields.Dict(keys=fields.String(), values=fields.String())
-    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    rule = fields.String(metadata={"description": "The named comparison period, or range (dates given)."})
+    population = fields.String(metadata={"description": "Who both periods count: operation or districts."})
+    period = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "The comparison period."})
+    days = fields.Integer()
+    current_period = fields.Dict(keys=fields.String(), values=fields.String())
+    current_days = fields.Integer()
+    daily_rate = fields.Boolean(metadata={"description": "True when the lengths differ: changes compare daily rates."})
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "The comparison period's counts."})
+    current_totals = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                 metadata={"description": "The current period's counts in the same population."})
     change = fields.Dict(keys=fields.String(), values=fields.Nested(ChangeSchema))
+    description = fields.String(metadata={"description": "Both periods and the rule, in words."})
 
 
 class TallyGroupSchema(StrictSchema):

@@ -6,12 +6,15 @@ Where the numbers come from
   those of `records.occurred_on`, the force-local (Europe/London by default)
   calendar day of `occurred_at`, so BST/GMT changes and shifts crossing
   midnight fall on the right day.
+- A team is the team each record was logged under (`records.team`), never the
+  author's team today: a team's past figures stay put when an officer moves.
 - A force-wide view (inspector, analyst, admin; no team or officer in the
   question) sums `record_day_counts` (kept by triggers, see models.py); a view
   of one team (a sergeant's, or a force-wide viewer's `team=`), with no officer
-  in the question, sums `record_team_day_counts` (same, per team); a view
-  scoped to an officer counts `records` through the covering index
-  `ix_records_officer_operation_day`.
+  in the question, sums `record_team_day_counts` (same, per record team); a
+  view scoped to an officer counts `records` through the covering index
+  `ix_records_officer_operation_day` (a team's officers: `ix_records_team_operation_day`).
+- A comparison counts one population on both sides (see compare()).
 - A count-table question not grouped by day or month reads the period's whole
   ISO weeks from `record_week_counts` / `record_team_week_counts` (kept from the
   day counts by triggers, migration 0004) and only the edge days from the day
@@ -23,10 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, String, and_, bindparam, cast, func, literal_column, or_, select, type_coerce, union_all
+from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, select, type_coerce, union_all
 
 from ..auth.models import Officer
 from ..core.db import db
+from ..core.errors import ApiError
 from ..core.security import FORCE_WIDE, SERGEANT
 from ..core.timezone import local_today
 from ..operations.models import Operation
@@ -41,6 +45,11 @@ SINGULAR = {"intelligence_log": "intelligence log", "arrest": "arrest",
 PLURAL = {"intelligence_log": "intelligence logs", "arrest": "arrests",
           "safeguarding_referral": "safeguarding referrals", "stop_search": "stop searches"}
 COUNTED = ("submitted", "verified", "returned")  # voided never counts
+
+# Who is counted, on both sides of a comparison alike.
+OPERATION = "operation"  # the operation's own records
+DISTRICTS = "districts"  # every record in the operation's target districts, whatever the operation
+POPULATIONS = (OPERATION, DISTRICTS)
 
 
 @dataclass(frozen=True)
@@ -124,21 +133,20 @@ def _team_officer_ids(team: str):
 
 
 BASE_COLUMN = {"kind": "kind", "area": "area", "status": "status", "day": "occurred_on", "week": "occurred_on",
-               "month": "occurred_on", "officer": "officer_id", "team": "officer_id"}
+               "month": "occurred_on", "officer": "officer_id", "team": "team"}
 
 
-def _count_query(q: Question, period: Period, dims: list[str], before_launch_areas: bool = False):
+def _count_query(q: Question, period: Period, dims: list[str], population: str = OPERATION):
     """SELECT <dims>, kind, count ... GROUP BY <dims>, kind for one period: (statement, column
     names, bound values to run it with).
 
     Two levels: the inner GROUP BY runs over plain indexed columns (the day, not
-    its week or month; the officer id, not their team), so the per-row work is
-    hashing a few columns; weeks, months and teams are worked out on the
-    (few) inner groups.
+    its week or month), so the per-row work is hashing a few columns; weeks and
+    months are worked out on the (few) inner groups.
 
-    before_launch_areas: also count, for days before the operation's launch,
-    records of any operation in the operation's target areas (the comparison
-    baseline; see compare()).
+    population: OPERATION counts the operation's own records; DISTRICTS every
+    record in the operation's target districts, whatever the operation (see
+    compare()).
     """
     summary = _uses_summary(q)
     team = None if summary else _summary_team(q)
@@ -149,33 +157,30 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
     else:
         t = Record.__table__
     op = q.operation
+    districts = population == DISTRICTS
     weeks = _whole_weeks(period)
     if ((summary or team is not None) and weeks is not None and not {"day", "month"} & set(dims)
-            and not (before_launch_areas and period.start < op.starts_on and op.target_areas)):
+            and not districts):
         return _week_count_query(t, team, op.id, period, weeks, dims)
     count = func.sum(t.c.n) if summary or team is not None else func.count()
-    base_column = dict(BASE_COLUMN, team="team") if team is not None else BASE_COLUMN
-    base = sorted({base_column[d] for d in dims} | {"kind"})
+    base = sorted({BASE_COLUMN[d] for d in dims} | {"kind"})
     inner_cols = [t.c[name] for name in base]
-    same_operation = t.c.operation_id == op.id
-    if before_launch_areas and period.start < op.starts_on and op.target_areas:
-        scope_op = or_(same_operation, and_(t.c.occurred_on < op.starts_on, t.c.area.in_(op.target_areas)))
-    else:
-        scope_op = same_operation
+    scope_op = t.c.area.in_(list(op.target_areas or ())) if districts else t.c.operation_id == op.id
     inner = (select(*inner_cols, count.label("n")).select_from(t)
              .where(scope_op, t.c.occurred_on >= period.start, t.c.occurred_on <= period.end,
                     t.c.status.in_(COUNTED)))
     if team is not None:
         inner = inner.where(t.c.team == team)
     elif not summary:
+        # Teams by the team each record was logged under (records.team), as the team counts are.
         viewer = q.viewer
         if viewer.role not in FORCE_WIDE:
             if viewer.role == SERGEANT and viewer.team:
-                inner = inner.where(t.c.officer_id.in_(_team_officer_ids(viewer.team)))
+                inner = inner.where(t.c.team == viewer.team)
             else:
                 inner = inner.where(t.c.officer_id == viewer.id)
         if q.team is not None:
-            inner = inner.where(t.c.officer_id.in_(_team_officer_ids(q.team)))
+            inner = inner.where(t.c.team == q.team)
         if q.officer_id is not None:
             inner = inner.where(t.c.officer_id == q.officer_id)
     c = inner.group_by(*inner_cols).subquery("c")
@@ -192,12 +197,8 @@ def _count_query(q: Question, period: Period, dims: list[str], before_launch_are
             columns.append(_month(c.c.occurred_on).label("month"))
         elif dim == "officer":
             columns.append(c.c.officer_id.label("officer"))
-        elif dim == "team" and team is not None:
-            columns.append(c.c.team.label("team"))
         elif dim == "team":
-            officers = Officer.__table__
-            source = source.join(officers, officers.c.id == c.c.officer_id)
-            columns.append(officers.c.team.label("team"))
+            columns.append(c.c.team.label("team"))
     if "kind" not in dims:
         columns.append(c.c.kind.label("kind"))
     stmt = select(*columns, func.sum(c.c.n).label("n")).select_from(source).group_by(*columns)
@@ -276,13 +277,13 @@ def empty_totals() -> dict[str, int]:
     return totals
 
 
-def count(q: Question, period: Period, before_launch_areas: bool = False) -> tuple[dict, list[dict]]:
+def count(q: Question, period: Period, population: str = OPERATION) -> tuple[dict, list[dict]]:
     """Totals by kind and the groups asked for, in one query.
 
     The rows come back as (<dims in order>, [kind,] n); a year by kind, area and week is
     hundreds of groups, so the loop below does as little per row as it can."""
     dims = list(q.group_by)
-    stmt, keys, params = _count_query(q, period, dims, before_launch_areas)
+    stmt, keys, params = _count_query(q, period, dims, population)
     kind_at = keys.index("kind")
     width = len(dims)
     dated = [(i, d) for i, d in enumerate(dims) if d in ("day", "week")]
@@ -351,39 +352,197 @@ def _officers(ids) -> dict[int, dict]:
 
 # ---- comparison and words ------------------------------------------------------------------------
 
-def change(previous: int, current: int) -> dict:
-    """A zero baseline gives no percentage ("new"), never an error or infinity."""
+# The named comparison periods (and "range": the dates given).
+BEFORE_LAUNCH = "before_launch"
+PREVIOUS_PERIOD = "previous_period"
+RULES = (BEFORE_LAUNCH, PREVIOUS_PERIOD, "previous_month", "previous_week", "last_year")
+# The name the API first had: the period before, of the same kind (see _named).
+ALIASES = {"previous": PREVIOUS_PERIOD}
+RANGE = "range"
+RULE_WORDS = {BEFORE_LAUNCH: "before launch", PREVIOUS_PERIOD: "the period just before",
+              "previous_month": "the previous month", "previous_week": "the previous week",
+              "last_year": "a year earlier", RANGE: "dates chosen"}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What the current period is compared with: the period, the rule that chose it, and the one
+    population both periods count."""
+
+    rule: str
+    period: Period
+    population: str
+
+
+def _refuse(field_name: str, message: str):
+    raise ApiError(422, message, fields={field_name: [message]})
+
+
+def _month_end(d: date) -> date:
+    if d.month == 12:  # also December 9999, which has no next month
+        return d.replace(day=31)
+    return d.replace(month=d.month + 1, day=1) - timedelta(days=1)
+
+
+def _year_earlier(d: date) -> date:
+    """The same date a year earlier; 29 February falls on the 28th."""
+    if d.year == 1:
+        _refuse("compare", "There is no year before year 1 to compare with.")
+    return d.replace(year=d.year - 1, day=28) if (d.month, d.day) == (2, 29) else d.replace(year=d.year - 1)
+
+
+def _rule_period(rule: str, period: Period, operation: Operation) -> Period:
+    if rule == BEFORE_LAUNCH:
+        launch = operation.starts_on
+        if period.start < launch:
+            _refuse("compare", f"before_launch compares a period from launch ({launch.isoformat()}) on with "
+                               "as many days just before launch; this period starts before launch.")
+        if launch - date.min <= timedelta(days=period.days):
+            _refuse("compare", "There are not that many days before launch to compare with.")
+        return Period(launch - timedelta(days=period.days), launch - timedelta(days=1))
+    if rule == PREVIOUS_PERIOD:
+        if period.start - date.min < timedelta(days=period.days):
+            _refuse("compare", "No earlier period of that length: give one as YYYY-MM-DD/YYYY-MM-DD.")
+        return period.previous()
+    if rule == "previous_month":
+        if period.start.day != 1 or period.end > _month_end(period.start):
+            _refuse("compare", "previous_month needs a period within one calendar month, from its 1st "
+                               "(e.g. from=2026-11-01&to=2026-11-30).")
+        if period.start.year == 1 and period.start.month == 1:
+            _refuse("compare", "There is no month before January of year 1.")
+        end = period.start - timedelta(days=1)
+        return Period(end.replace(day=1), end)
+    if rule == "previous_week":
+        if period.start.weekday() != 0 or period.end > period.start + timedelta(days=6):
+            _refuse("compare", "previous_week needs a period within one ISO week, from its Monday "
+                               "(e.g. from=2026-11-23&to=2026-11-29).")
+        if period.start - date.min < timedelta(days=7):
+            _refuse("compare", "There is no week before that one.")
+        return Period(period.start - timedelta(days=7), period.start - timedelta(days=1))
+    if rule == "last_year":
+        return Period(_year_earlier(period.start), _year_earlier(period.end))
+    raise ValueError(rule)  # pragma: no cover - the schema admits only RULES
+
+
+def _named(rule: str | None, period: Period) -> str | None:
+    """`previous`: the calendar month before a whole calendar month, the ISO week before a whole
+    ISO week, else as many days just before."""
+    if rule != "previous":
+        return rule
+    if period.start.day == 1 and period.end == _month_end(period.start):
+        return "previous_month"
+    if period.start.weekday() == 0 and period.days == 7:
+        return "previous_week"
+    return PREVIOUS_PERIOD
+
+
+def resolve_comparison(operation: Operation, period: Period, rule: str | None = None,
+                       dates: Period | None = None, population: str | None = None,
+                       dates_field: str = "compare") -> Comparison | None:
+    """The comparison a question asks for, or a 422 naming the parameter that cannot be answered.
+
+    The default population: DISTRICTS when the comparison period starts before launch (the
+    operation has no records of its own there, so both sides count the districts), else
+    OPERATION. An overlapping comparison period, or one after the current period, is refused:
+    the same record would be on both sides, or "before" would be after.
+    """
+    if rule is None and dates is None:
+        if population is not None:
+            _refuse("population", "population applies to a comparison: give compare too.")
+        return None
+    rule = _named(rule, period)
+    if dates is not None:
+        other = _span(dates)
+        if dates.end >= period.start and dates.start <= period.end:
+            _refuse(dates_field, f"The comparison period ({other}) overlaps the period counted "
+                                 f"({_span(period)}): compare with one that ends before {_long_date(period.start)}.")
+        if dates.start > period.end:
+            _refuse(dates_field, f"The comparison period ({other}) is after the period counted "
+                                 f"({_span(period)}): compare with an earlier one.")
+        chosen = Comparison(RANGE, dates, population or OPERATION)
+    else:
+        compared = _rule_period(rule, period, operation)
+        if compared.end >= period.start:  # last_year of a period longer than a year
+            _refuse("compare", f"{rule} gives {_span(compared)}, which overlaps the period counted "
+                               f"({_span(period)}): ask for a shorter period.")
+        chosen = Comparison(rule, compared, population or (DISTRICTS if rule == BEFORE_LAUNCH else OPERATION))
+    launch = operation.starts_on
+    if chosen.period.start < launch:
+        if population == OPERATION:
+            _refuse("population", f"The comparison period ({_span(chosen.period)}) starts before launch "
+                                  f"({_long_date(launch)}), when the operation had no records of its own: "
+                                  "use population=districts.")
+        chosen = Comparison(chosen.rule, chosen.period, DISTRICTS)
+    return chosen
+
+
+def change(previous: int, current: int, previous_days: int = 1, current_days: int = 1) -> dict:
+    """The change from previous to current, as a daily rate when the periods' lengths differ.
+
+    A zero baseline gives no percentage ("new"), never an error or infinity."""
     if previous == 0:
         return {"previous": 0, "current": current, "change_percent": None,
                 "label": "no change" if current == 0 else "new"}
-    percent = (current - previous) * 100 / previous
-    whole = int(Decimal(abs(percent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if current == previous:
+    # Exact in integers: current/current_days against previous/previous_days.
+    now, before = Decimal(current * previous_days), Decimal(previous * current_days)
+    percent = (now - before) * 100 / before
+    whole = int(abs(percent).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if now == before:
         label = "no change"
     elif whole == 0:
-        label = "up less than 1%" if current > previous else "down less than 1%"
+        label = "up less than 1%" if now > before else "down less than 1%"
     else:
-        label = f"{'up' if current > previous else 'down'} {whole}%"
-    return {"previous": previous, "current": current, "change_percent": round(percent, 1), "label": label}
+        label = f"{'up' if now > before else 'down'} {whole}%"
+    return {"previous": previous, "current": current, "change_percent": float(round(percent, 1)), "label": label}
 
 
-def compare(q: Question, current_totals: dict, period: Period) -> dict:
-    """Counts for the comparison period and the change for each kind.
+def _and_list(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
-    The comparison period's count is the same operation's records in that
-    period PLUS, for days before the operation's launch, records in the
-    operation's target areas from any operation: before launch the districts
-    were policed as routine (or under another operation), and that activity
-    is the baseline the operation is judged against. Operation Revive's demo
-    has 6 safeguarding referrals in NN3/NN5 in the period of equal length
-    before its launch (under "west-routine-before-revive") against 17 since,
-    which reads "safeguarding referrals up 183%". The same role scoping,
-    team and officer filters apply to both periods; voided records never count.
+
+def population_words(population: str, operation: Operation) -> str:
+    if population == DISTRICTS:
+        return f"every record in {_and_list(operation.target_areas)}, whatever the operation"
+    return f"only {operation.name}'s own records"
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+def describe(comparison: Comparison, period: Period, operation: Operation, team: str | None = None) -> str:
+    """"Compared with 1 Sep–31 Oct 2025 (61 days, before launch); both periods count every record
+    in NN3 and NN5, whatever the operation." """
+    other = comparison.period
+    rate = (f", as a daily rate (this period has {_days(period.days)})" if other.days != period.days else "")
+    whose = f" logged under {team}" if team else ""
+    return (f"Compared with {_span(other)} ({_days(other.days)}, {RULE_WORDS[comparison.rule]}){rate}; "
+            f"both periods count {population_words(comparison.population, operation)}{whose}. "
+            "Voided records never count.")
+
+
+def compare(q: Question, current_totals: dict, period: Period, comparison: Comparison) -> dict:
+    """Both periods counted the same way, and the change for each kind.
+
+    One rule for both sides: the same population (the operation's own records, or
+    every record in its target districts), the same role scoping, team and
+    officer filters, and voided records never count. Periods of unequal length
+    are compared as daily rates. Operation Revive's demo has 6 safeguarding
+    referrals in NN3/NN5 in the days just before launch and 17 in as many days
+    since: "safeguarding referrals up 183%".
     """
     base_q = Question(q.operation, q.viewer, group_by=["kind"], team=q.team, officer_id=q.officer_id)
-    totals, _ = count(base_q, period, before_launch_areas=True)
-    changes = {kind: change(totals[kind], current_totals[kind]) for kind in (*ref.KINDS, "all")}
-    return {"period": period.as_dict(), "totals": totals, "change": changes}
+    before, _ = count(base_q, comparison.period, comparison.population)
+    now = current_totals if comparison.population == OPERATION else count(base_q, period, comparison.population)[0]
+    days = comparison.period.days
+    changes = {kind: change(before[kind], now[kind], days, period.days) for kind in (*ref.KINDS, "all")}
+    viewer = q.viewer
+    team = q.team or (viewer.team if viewer.role == SERGEANT and viewer.team else None)
+    return {"rule": comparison.rule, "population": comparison.population, "period": comparison.period.as_dict(),
+            "days": days, "current_period": period.as_dict(), "current_days": period.days,
+            "daily_rate": days != period.days, "totals": before, "current_totals": now, "change": changes,
+            "description": describe(comparison, period, q.operation, team)}
 
 
 def _n(kind: str, n: int) -> str:
@@ -392,6 +551,17 @@ def _n(kind: str, n: int) -> str:
 
 def _long_date(d: date) -> str:
     return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def _span(p: Period) -> str:
+    """"1 Sep–31 Oct 2025", "28 Dec 2025–3 Jan 2026", "5 Mar 2026"."""
+    if p.start == p.end:
+        return f"{p.start.day} {p.start.strftime('%b %Y')}"
+    if p.start.year != p.end.year:
+        return f"{p.start.day} {p.start.strftime('%b %Y')}\u2013{p.end.day} {p.end.strftime('%b %Y')}"
+    if p.start.month != p.end.month:
+        return f"{p.start.day} {p.start.strftime('%b')}\u2013{p.end.day} {p.end.strftime('%b %Y')}"
+    return f"{p.start.day}\u2013{p.end.day} {p.end.strftime('%b %Y')}"
 
 
 def headline(totals: dict, period: Period, operation: Operation) -> str:
@@ -413,11 +583,11 @@ def comparison_headline(comparison: dict | None) -> list[str]:
     return [f"{PLURAL[kind]} {comparison['change'][kind]['label']}" for kind in KIND_ORDER]
 
 
-def tally(q: Question, period: Period, compare_with: Period | None) -> dict:
+def tally(q: Question, period: Period, comparison: Comparison | None) -> dict:
     totals, groups = count(q, period)
-    comparison = compare(q, totals, compare_with) if compare_with else None
+    compared = compare(q, totals, period, comparison) if comparison else None
     return {"period": period.as_dict(), "group_by": list(q.group_by), "totals": totals, "groups": groups,
-            "comparison": comparison, "headline": headline(totals, period, q.operation)}
+            "comparison": compared, "headline": headline(totals, period, q.operation)}
 
 
 # ---- shift review --------------------------------------------------------------------------------

@@ -46,6 +46,31 @@ def test_the_demo_reproduces_operation_revives_published_totals(app):
     assert client.get("/api/records?per_page=1").get_json()["total"] > 0
 
 
+def test_the_readme_says_how_the_demo_figure_relates_to_the_published_one(app):
+    """The README quotes the demo's comparison as the tally computes it, and the force's rounded figure."""
+    import re
+    from pathlib import Path
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["load-demo"]).exit_code == 0
+    client = ApiClient(app)
+    assert client.login("INSP301", "revive-demo-2026").status_code == 200
+    with app.app_context():
+        revive = db.session.scalar(select(Operation.id).where(Operation.slug == "revive"))
+        routine = db.session.scalar(select(Operation).where(Operation.slug == "west-routine-before-revive"))
+        assert routine.is_policing_operation is False
+    change = client.get(f"/api/operations/{revive}/tally?compare=before_launch").get_json()["comparison"]["change"]
+    safeguarding = change["safeguarding_referral"]
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**The demo's figure.**"):]
+    section = " ".join(section[:section.index("\n\n")].split())
+    assert f"{safeguarding['previous']} -> {safeguarding['current']}" in section
+    assert f"\"safeguarding referrals {safeguarding['label']}\"" in section
+    assert f"({safeguarding['change_percent']}%)" in section
+    published = int(re.search(r"up (\d+) percent", section).group(1))
+    assert published == round(safeguarding["change_percent"], -1) == 180  # the published figure, rounded
+    assert "compare=before_launch" in section
+
+
 def test_create_officer_and_operation_commands(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-officer", "--shoulder-number", "pc9001", "--name", "PC New",
@@ -58,6 +83,12 @@ def test_create_officer_and_operation_commands(app):
     result = runner.invoke(args=["create-operation", "--name", "Operation Test", "--slug", "test-op", "--lpa",
                                  "East", "--areas", "NN8,nn9", "--starts", "2026-03-01"])
     assert result.exit_code == 0, result.output
+    routine = runner.invoke(args=["create-operation", "--name", "Routine", "--slug", "routine", "--lpa", "East",
+                                  "--areas", "NN8", "--starts", "2026-03-01", "--routine"])
+    assert routine.exit_code == 0, routine.output
+    with app.app_context():
+        flags = dict(db.session.execute(select(Operation.slug, Operation.is_policing_operation)).all())
+    assert flags == {"test-op": True, "routine": False}
     bad = runner.invoke(args=["create-operation", "--name", "X", "--slug", "x", "--lpa", "East", "--areas",
                               "Wellingborough", "--starts", "2026-03-01"])
     assert bad.exit_code != 0 and "target_areas" in bad.output

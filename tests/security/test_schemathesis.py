@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from server.core.errors import ApiError
+from server.tallies import service
 from server.tallies.schemas import MAX_DAYS
 from tests.conftest import DEMO_PASSWORD
 from tests.security.endpoints import collection_app
@@ -98,6 +100,8 @@ def plausible(case, operation) -> bool:
     group_by = q.get("group_by")
     if isinstance(group_by, str) and len(set(group_by.split(","))) != len(group_by.split(",")):
         return False
+    if not _comparison_plausible(case, q, operation, start, end):
+        return False
     body = case.body if isinstance(case.body, dict) else {}
     starts, ends = body.get("starts_on"), body.get("ends_on")
     if isinstance(starts, str) and isinstance(ends, str) and ends < starts:
@@ -110,6 +114,32 @@ def plausible(case, operation) -> bool:
 # A sync batch checks each item on its own: a batch holding an invalid item is answered 200, that item
 # "rejected" and the rest stored (the document says so), not refused as a whole.
 CHECKED_PER_ITEM = {"POST /api/sync"}
+
+
+def _comparison_plausible(case, q, operation, start, end) -> bool:
+    """The comparison's rules across fields (tests/tallies/test_comparison.py): compare_from and
+    compare_to together, in order, instead of compare; and a comparison the operation's dates allow
+    (no overlap with the period, a named period the period fits, a population it can count)."""
+    first, last = _day(q.get("compare_from")), _day(q.get("compare_to"))
+    if ("compare_from" in q) != ("compare_to" in q):
+        return False
+    if "compare_from" in q and ("compare" in q or first is None or last is None
+                                or not 0 <= (last - first).days <= MAX_DAYS):
+        return False
+    if not (start and end and "/operations/{operation_id}/" in case.path
+            and (case.path_parameters or {}).get("operation_id") == operation.id):
+        return True  # a 404 (or no comparison) comes first
+    briefing_default = "previous" if case.path.endswith("/briefing") and first is None else None
+    compare = q.get("compare", briefing_default)
+    dates = service.Period(first, last) if first else None
+    if isinstance(compare, str) and "/" in compare:
+        a, _, b = compare.partition("/")
+        dates, compare = service.Period(_day(a), _day(b)), None
+    try:
+        service.resolve_comparison(operation, service.Period(start, end), compare, dates, q.get("population"))
+    except ApiError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])

@@ -45,6 +45,14 @@ def test_demo_tally_since_launch_reads_77_9_17_14_and_safeguarding_up_183(app, d
     safeguarding = body["comparison"]["change"]["safeguarding_referral"]
     assert safeguarding == {"previous": 6, "current": 17, "change_percent": 183.3, "label": "up 183%"}
     assert body["comparison"]["totals"]["safeguarding_referral"] == 6
+    # the rule: as many days just before launch, every record in NN3 and NN5 on both sides
+    comparison = body["comparison"]
+    assert (comparison["rule"], comparison["population"], comparison["daily_rate"]) == (
+        "previous_period", "districts", False)
+    assert comparison["description"].endswith(
+        "both periods count every record in NN3 and NN5, whatever the operation. Voided records never count.")
+    named = inspector.get(f"/api/operations/{demo}/tally?compare=before_launch").get_json()["comparison"]
+    assert named["change"] == comparison["change"] and named["period"] == comparison["period"]
     # the default period is launch .. today, and the comparison the same length just before
     period, previous = body["period"], body["comparison"]["period"]
     assert period["from"] == body["operation"]["starts_on"]

@@ -90,10 +90,21 @@ def test_explicit_comparison_period_and_words(inspector_client, officer_client, 
     start = (now - timedelta(days=50)).date()
     end = (now - timedelta(days=30)).date()
     body = tally(inspector_client, operation.id, f"?from={date.today() - timedelta(days=10)}&compare={start}/{end}")
-    assert body["comparison"]["period"] == {"from": start.isoformat(), "to": end.isoformat()}
-    assert body["comparison"]["change"]["arrest"] == {"previous": 2, "current": 1, "change_percent": -50.0,
-                                                      "label": "down 50%"}
+    comparison = body["comparison"]
+    assert comparison["period"] == {"from": start.isoformat(), "to": end.isoformat()}
+    assert (comparison["rule"], comparison["population"], comparison["days"], comparison["current_days"]) == (
+        "range", "operation", 21, 11)
+    # 2 in 21 days against 1 in 11: a daily rate down 4.5%, not "down 50%" from the raw counts
+    assert comparison["daily_rate"] is True
+    assert comparison["change"]["arrest"] == {"previous": 2, "current": 1, "change_percent": -4.5,
+                                              "label": "down 5%"}
+    assert "(21 days, dates chosen), as a daily rate (this period has 11 days)" in comparison["description"]
+    assert "only Operation Revive's own records" in comparison["description"]
     assert "from" in body["headline"] and "since launch" not in body["headline"]
+    # the same range given as compare_from/compare_to
+    again = tally(inspector_client, operation.id,
+                  f"?from={date.today() - timedelta(days=10)}&compare_from={start}&compare_to={end}")
+    assert again["comparison"] == comparison
 
 
 @pytest.mark.parametrize("previous,current,percent,label", [

@@ -37,8 +37,9 @@ record_st = st.fixed_dictionaries({
     # minutes from 22:00 UTC the evening before: covers both sides of local midnight
     "minute": st.integers(0, 26 * 60),
 })
-change_st = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["void", "restore", "area", "delete", "day"])),
-                     max_size=6)
+change_st = st.lists(st.tuples(st.integers(0, 10_000),
+                               st.sampled_from(["void", "restore", "area", "delete", "day", "move"])), max_size=6)
+MOVES = ("Team A", "Team B", None)
 group_st = st.lists(st.sampled_from(service.DIMENSIONS), unique=True, max_size=3)
 period_st = st.one_of(
     st.none(),
@@ -46,8 +47,9 @@ period_st = st.one_of(
 )
 
 
-def _python_tally(records, officers, op_id, period, group_by, viewer, launch=None, targets=()):
-    """The specification, record by record."""
+def _python_tally(records, officers, op_id, period, group_by, viewer, targets=None):
+    """The specification, record by record: the operation's records, or (targets) every record in
+    those districts whatever the operation; teams as each record was logged."""
     totals, groups = Counter(), Counter()
     for r in records:
         if r["status"] == "voided":
@@ -55,17 +57,17 @@ def _python_tally(records, officers, op_id, period, group_by, viewer, launch=Non
         day = local_date(r["occurred_at"])
         if not (period.start <= day <= period.end):
             continue
-        in_op = r["operation_id"] == op_id
-        if not in_op and not (launch and day < launch and r["area"] in targets):
+        if (r["area"] not in targets) if targets is not None else r["operation_id"] != op_id:
             continue
         author = officers[r["officer_id"]]
-        if viewer.role == "sergeant" and author.team != viewer.team:
+        if viewer.role == "sergeant" and viewer.team and r["team"] != viewer.team:
             continue
-        if viewer.role == "officer" and author.id != viewer.id:
+        # an officer sees their own; so does a sergeant with no team
+        if (viewer.role == "officer" or (viewer.role == "sergeant" and not viewer.team)) and author.id != viewer.id:
             continue
         keys = {"kind": r["kind"], "area": r["area"], "status": r["status"], "day": day.isoformat(),
                 "week": (day - timedelta(days=day.weekday())).isoformat(), "month": day.strftime("%Y-%m"),
-                "team": author.team, "officer": author.id}
+                "team": r["team"], "officer": author.id}
         totals[r["kind"]] += 1
         groups[tuple(keys[d] for d in group_by)] += 1
     return totals, groups
@@ -106,6 +108,7 @@ def test_tallies_equal_a_plain_count(app):
            compare=st.one_of(st.none(), st.just("previous")))
     def check(raw, changes, group_by, period, compare):
         with app.app_context():
+            teams = dict(db.session.execute(select(Officer.id, Officer.team)).all())
             records = []
             for r in raw:
                 operation_id = base_id if r["baseline"] else op_id
@@ -114,7 +117,8 @@ def test_tallies_equal_a_plain_count(app):
                 if operation_id == op_id and local_date(at) < LAUNCH:
                     at = datetime(2026, 3, 1, 0, 30, tzinfo=timezone.utc)
                 records.append({"id": uuid.uuid4(), "kind": r["kind"], "operation_id": operation_id,
-                                "officer_id": officer_ids[r["officer"]], "occurred_at": at,
+                                "officer_id": officer_ids[r["officer"]], "team": teams[officer_ids[r["officer"]]],
+                                "occurred_at": at,
                                 "occurred_on": local_date(at), "area": r["area"], "status": r["status"],
                                 "version": 1, "notes": ""})
             if records:
@@ -125,6 +129,11 @@ def test_tallies_equal_a_plain_count(app):
                     break
                 r = records[index % len(records)]
                 t = Record.__table__
+                if what == "move":  # the author changes team: their records keep the one they were logged under
+                    o = Officer.__table__
+                    db.session.execute(update(o).where(o.c.id == r["officer_id"]).values(
+                        team=MOVES[index % len(MOVES)]))
+                    continue
                 if what == "delete":
                     db.session.execute(delete(t).where(t.c.id == r["id"]))
                     records.remove(r)
@@ -165,17 +174,23 @@ def test_tallies_equal_a_plain_count(app):
                         assert _as_counter(single, [dim]) == exp_single, (viewer.role, dim)
                 if compare:
                     prev = p.previous()
-                    comparison = service.compare(q, totals, prev)
-                    exp_prev, _ = _python_tally(records, officers, op_id, prev, [], viewer,
-                                                launch=op.starts_on, targets=op.target_areas)
-                    assert {k: comparison["totals"][k] for k in KINDS} == {k: exp_prev[k] for k in KINDS}
-                    for k in KINDS:
-                        c = comparison["change"][k]
-                        assert (c["previous"], c["current"]) == (exp_prev[k], exp_totals[k])
-                        if exp_prev[k] == 0:
-                            assert c["change_percent"] is None and c["label"] in ("new", "no change")
+                    for population, targets in (("operation", None), ("districts", op.target_areas)):
+                        comparison = service.compare(q, totals, p, service.Comparison("previous_period", prev,
+                                                                                      population))
+                        exp_prev, _ = _python_tally(records, officers, op_id, prev, [], viewer, targets)
+                        exp_now, _ = _python_tally(records, officers, op_id, p, [], viewer, targets)
+                        assert {k: comparison["totals"][k] for k in KINDS} == {k: exp_prev[k] for k in KINDS}
+                        assert {k: comparison["current_totals"][k] for k in KINDS} == {k: exp_now[k] for k in KINDS}
+                        for k in KINDS:
+                            c = comparison["change"][k]
+                            assert (c["previous"], c["current"]) == (exp_prev[k], exp_now[k])
+                            if exp_prev[k] == 0:
+                                assert c["change_percent"] is None and c["label"] in ("new", "no change")
             # Clean up for the next example: every count goes back to zero through the delete trigger.
             db.session.execute(delete(Record.__table__))
+            for officer_id, team in teams.items():
+                db.session.execute(update(Officer.__table__).where(Officer.__table__.c.id == officer_id).values(
+                    team=team))
             db.session.commit()
             assert db.session.scalar(select(func.coalesce(func.sum(RecordDayCount.n), 0))) == 0
             assert db.session.scalar(select(func.count()).select_from(RecordDayCount).where(RecordDayCount.n < 0)) == 0

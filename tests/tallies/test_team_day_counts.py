@@ -1,5 +1,5 @@
-"""record_team_day_counts (migration 0003) stays equal to a GROUP BY over records joined to
-their authors' current teams, whatever writes the records or moves an officer between teams,
+"""record_team_day_counts (migrations 0003, 0006) stays equal to a GROUP BY over records by the
+team each was logged under, whatever writes the records; an officer moving team moves nothing;
 and a sergeant's tally read from it equals a plain count."""
 import uuid
 from collections import Counter
@@ -22,26 +22,31 @@ KEY = ("operation_id", "team", "occurred_on", "kind", "area", "status")
 
 def team_counts_agree(app):
     with app.app_context():
-        r, o = Record.__table__, Officer.__table__
-        cols = [r.c.operation_id, o.c.team, r.c.occurred_on, r.c.kind, r.c.area, r.c.status]
+        r = Record.__table__
+        cols = [r.c.operation_id, r.c.team, r.c.occurred_on, r.c.kind, r.c.area, r.c.status]
         expected = {tuple(row[:-1]): row[-1] for row in db.session.execute(
-            select(*cols, func.count()).select_from(r.join(o, o.c.id == r.c.officer_id))
-            .where(o.c.team.is_not(None)).group_by(*cols))}
+            select(*cols, func.count()).where(r.c.team.is_not(None)).group_by(*cols))}
         kept = {tuple(getattr(row, k) for k in KEY): row.n for row in db.session.scalars(select(RecordTeamDayCount))}
         negative = [k for k, n in kept.items() if n < 0]
         weeks_ok, _ = week_counts_agree()  # migration 0004 keeps the weeks from the days
         return expected == {k: n for k, n in kept.items() if n != 0} and not negative and weeks_ok, expected, kept
 
 
-def test_the_team_triggers_are_installed(app):
+def test_the_team_triggers_are_on_records_only(app):
+    """A team change is not a change to any record: nothing on `officers` touches the counts."""
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             names = db.session.scalars(text(
                 "SELECT tgname FROM pg_trigger WHERE tgrelid = 'officers'::regclass AND NOT tgisinternal")).all()
+            on_records = db.session.scalars(text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'records'::regclass AND NOT tgisinternal")).all()
         else:
             names = db.session.scalars(text(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'officers'")).all()
-    assert set(names) == {"officers_team_day_counts"}
+            on_records = db.session.scalars(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'")).all()
+    assert names == []
+    assert {f"records_team_day_counts_{n}" for n in ("insert", "update", "delete")} <= set(on_records)
 
 
 def test_team_counts_follow_sync_review_void_edits_and_deletes(app, officer_client, colleague_client,
@@ -67,7 +72,11 @@ def test_team_counts_follow_sync_review_void_edits_and_deletes(app, officer_clie
     assert teams == {"West Team 2": 5, "West Team 3": 2}
 
 
-def test_an_officer_moving_team_takes_their_counts_along(app, make_officer, operation):
+def _insert(rows):
+    db.session.execute(insert(Record.__table__), rows)
+
+
+def test_an_officer_moving_team_moves_no_counts(app, make_officer, operation):
     a = make_officer("officer", team="Team A")
     b = make_officer("officer", team="Team A")
     loner = make_officer("officer", team=None)
@@ -77,37 +86,47 @@ def test_an_officer_moving_team_takes_their_counts_along(app, make_officer, oper
         for i, who in enumerate([a, a, a, b, loner, loner]):
             at = now - timedelta(days=i % 3)
             rows.append({"id": uuid.uuid4(), "kind": "arrest", "operation_id": operation.id, "officer_id": who.id,
-                         "occurred_at": at, "occurred_on": at.date(), "area": "NN3", "status": "submitted",
-                         "version": 1, "notes": ""})
-        db.session.execute(insert(Record.__table__), rows)
+                         "team": who.team, "occurred_at": at, "occurred_on": at.date(), "area": "NN3",
+                         "status": "submitted", "version": 1, "notes": ""})
+        _insert(rows)
         db.session.commit()
-    assert team_counts_agree(app)[0]
+    ok, expected, before = team_counts_agree(app)
+    assert ok, (expected, before)
+    assert sum(before.values()) == 4  # the loner's two have no team
 
     def move(officer, team):
         with app.app_context():
             db.session.execute(update(Officer).where(Officer.id == officer.id).values(team=team))
             db.session.commit()
         ok, expected, kept = team_counts_agree(app)
-        assert ok, (officer.id, team, expected, kept)
+        assert ok and kept == before, (officer.id, team, expected, kept)
 
     move(a, "Team B")        # a team to another
     move(loner, "Team B")    # no team to a team
     move(b, None)            # a team to none
-    move(a, "Team B")        # no change at all
     with app.app_context():  # a rename of every member at once (one statement, several rows)
         db.session.execute(update(Officer).where(Officer.team == "Team B").values(team="Team C"))
-        db.session.execute(update(Officer).where(Officer.id == a.id).values(display_name="Renamed"))
         db.session.commit()
-    ok, expected, kept = team_counts_agree(app)
-    assert ok, (expected, kept)
-    assert {k[1] for k, n in kept.items() if n} == {"Team C"}
-    with app.app_context():  # deletes: two records counted in Team C, one of an officer now without a team
+    assert team_counts_agree(app)[2] == before
+    with app.app_context():  # a record corrected to another team moves its count
         t = Record.__table__
-        db.session.execute(delete(t).where(t.c.id.in_([rows[0]["id"], rows[3]["id"], rows[4]["id"]])))
+        db.session.execute(update(t).where(t.c.id == rows[0]["id"]).values(team="Team C"))
+        db.session.execute(update(t).where(t.c.id == rows[4]["id"]).values(team="Team A"))
+        db.session.execute(update(t).where(t.c.id == rows[1]["id"]).values(team=None))
         db.session.commit()
     ok, expected, kept = team_counts_agree(app)
     assert ok, (expected, kept)
-    assert sum(kept.values()) == 3  # a: 3 - 1, loner: 2 - 1 (b has no team now)
+    teams = Counter()
+    for k, n in kept.items():
+        teams[k[1]] += n
+    assert +teams == {"Team A": 3, "Team C": 1}
+    with app.app_context():  # deletes
+        t = Record.__table__
+        db.session.execute(delete(t).where(t.c.id.in_([rows[0]["id"], rows[3]["id"], rows[5]["id"]])))
+        db.session.commit()
+    ok, expected, kept = team_counts_agree(app)
+    assert ok, (expected, kept)
+    assert sum(kept.values()) == 2
 
 
 def test_team_views_read_the_team_counts_and_equal_a_plain_count(app, make_officer, operation):
@@ -124,15 +143,15 @@ def test_team_views_read_the_team_counts_and_equal_a_plain_count(app, make_offic
             day = date.today() - timedelta(days=i % 20)
             at = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
             rows.append({"id": uuid.uuid4(), "kind": service.KIND_ORDER[i % 4], "operation_id": operation.id,
-                         "officer_id": who.id, "occurred_at": at, "occurred_on": day,
+                         "officer_id": who.id, "team": who.team, "occurred_at": at, "occurred_on": day,
                          "area": ("NN3", "NN5")[i % 2], "status": statuses[i % 7 % 4], "version": 1, "notes": ""})
         db.session.execute(insert(Record.__table__), rows)
         db.session.execute(update(Officer).where(Officer.id == members[1].id).values(team="Team A"))
         db.session.commit()
         op = db.session.get(Operation, operation.id)
-        team_a = {members[0].id, members[1].id}
         period = service.default_period(op)
-        counted = [r for r in rows if r["status"] != "voided" and r["officer_id"] in team_a]
+        # members[1] has just joined Team A: their records stay Team B's
+        counted = [r for r in rows if r["status"] != "voided" and r["team"] == "Team A"]
         assert counted
         for viewer_id, team in ((s2.id, None), (s2.id, "Team A"), (inspector.id, "Team A")):
             viewer = db.session.get(Officer, viewer_id)
@@ -153,74 +172,3 @@ def test_team_views_read_the_team_counts_and_equal_a_plain_count(app, make_offic
         assert service._summary_team(service.Question(op, sergeant, team="Team B")) is None
         totals, _ = service.count(service.Question(op, sergeant, team="Team B"), period)
         assert totals["all"] == 0
-
-
-def _record_row(officer_id, operation_id):
-    at = datetime.now(timezone.utc) - timedelta(hours=1)
-    return {"id": uuid.uuid4(), "kind": "arrest", "operation_id": operation_id, "officer_id": officer_id,
-            "occurred_at": at, "occurred_on": at.date(), "area": "NN3", "status": "submitted", "version": 1,
-            "notes": ""}
-
-
-def _in_thread(fn):
-    import threading
-    errors = []
-
-    def run():
-        try:
-            fn()
-        except Exception as exc:  # pragma: no cover - reported by the assert below
-            errors.append(exc)
-
-    t = threading.Thread(target=run)
-    t.start()
-    return t, errors
-
-
-def test_a_team_change_racing_a_batch_keeps_exact_counts(app, make_officer, operation):
-    """A batch not yet committed when the officer's team changes, and a team change not yet
-    committed when a batch arrives: either way each record is counted once, in the new team
-    (PostgreSQL: the triggers lock the authors' officer rows; SQLite: one writer at a time)."""
-    import time
-    a = make_officer("officer", team="Team A")
-    with app.app_context():
-        engine = db.engine
-        # 1. The batch first, uncommitted; then the team change.
-        batch = engine.connect()
-        tx = batch.begin()
-        batch.execute(insert(Record.__table__), [_record_row(a.id, operation.id)])
-
-        def move_to_b():
-            with engine.begin() as conn:
-                conn.execute(update(Officer.__table__).where(Officer.__table__.c.id == a.id).values(team="Team B"))
-
-        t, errors = _in_thread(move_to_b)
-        time.sleep(0.5)
-        tx.commit()
-        batch.close()
-        t.join(60)
-        assert not t.is_alive() and errors == []
-    ok, expected, kept = team_counts_agree(app)
-    assert ok, (expected, kept)
-    with app.app_context():
-        # 2. The team change first, uncommitted; then a batch.
-        change = engine.connect()
-        tx = change.begin()
-        change.execute(update(Officer.__table__).where(Officer.__table__.c.id == a.id).values(team="Team C"))
-
-        def send_batch():
-            with engine.begin() as conn:
-                conn.execute(insert(Record.__table__), [_record_row(a.id, operation.id)])
-
-        t, errors = _in_thread(send_batch)
-        time.sleep(0.5)
-        tx.commit()
-        change.close()
-        t.join(60)
-        assert not t.is_alive() and errors == []
-    ok, expected, kept = team_counts_agree(app)
-    assert ok, (expected, kept)
-    teams = Counter()
-    for k, n in kept.items():
-        teams[k[1]] += n
-    assert +teams == {"Team C": 2}

@@ -52,7 +52,8 @@ def test_week_grouped_tallies_read_the_week_counts_and_equal_a_plain_count(app, 
             day = start + timedelta(days=i % 61)
             at = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
             rows.append({"id": uuid.uuid4(), "kind": service.KIND_ORDER[i % 4], "operation_id": operation.id,
-                         "officer_id": members[i % 2].id, "occurred_at": at, "occurred_on": day,
+                         "officer_id": members[i % 2].id, "team": members[i % 2].team, "occurred_at": at,
+                         "occurred_on": day,
                          "area": ("NN3", "NN5", "NN8")[i % 3], "status": statuses[i % 7 % 4], "version": 1,
                          "notes": ""})
         db.session.execute(insert(Record.__table__), rows)
@@ -81,6 +82,8 @@ def test_week_grouped_tallies_read_the_week_counts_and_equal_a_plain_count(app, 
                 expected = Counter()
                 for r in now.values():
                     d = r["occurred_on"]
-                    if r["status"] != "voided" and first <= d <= last:
+                    # the sergeant's: Team A's records; the second member's stay Team B's after the move
+                    mine = viewer.role != "sergeant" or r["team"] == "Team A"
+                    if r["status"] != "voided" and first <= d <= last and mine:
                         expected[(r["kind"], r["area"], (d - timedelta(days=d.weekday())).isoformat())] += 1
                 assert {(g["kind"], g["area"], g["week"]): g["count"] for g in groups} == expected
