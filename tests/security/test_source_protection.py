@@ -169,7 +169,7 @@ class MarkedLog:
         self.id, self.shift_id, self.url = rec["id"], shift["id"], f"/api/records/{rec['id']}"
         resp = author.patch(self.url, {"base_version": 1, "occurred_at": edited_at.isoformat(), **EDITED})
         assert resp.status_code == 200, resp.get_json()
-        assert sergeant.post(self.url + "/return", {"comment": RETURN_COMMENT}).status_code == 200
+        assert sergeant.post(self.url + "/return", {"comment": RETURN_COMMENT, "base_version": 2}).status_code == 200
         whole = author.get(self.url).get_json()["record"]
         assert whole["status"] == "returned" and whole["notes"] == EDITED["notes"]
         server_times = [whole["received_at"], whole["updated_at"]]
@@ -219,12 +219,14 @@ def test_nothing_that_could_identify_a_source_reaches_an_uncleared_viewer(reques
             holds = not any(c not in body.decode("utf-8-sig") for c in marked.current)
             assert holds == (viewer in RETURNS_THE_LOG.get(rule, ())), \
                 f"GET {rule} as {viewer}: holds the log={holds}; classify it in RETURNS_THE_LOG"
-    # Voided by the administrator, with a reason that may quote it: not even the answer to the void
-    # echoes it back to them, and nothing reaches an uncleared viewer afterwards either.
-    resp = admin_client.post(marked.url + "/void", {"reason": VOID_REASON})
+    # The administrator may not void it, and the refusal echoes nothing back. Voided by the author, with
+    # a reason that may quote it: nothing reaches an uncleared viewer afterwards either.
+    refused = admin_client.post(marked.url + "/void", {"reason": VOID_REASON})
+    assert refused.status_code == 403, refused.get_json()
+    assert not leaks(refused.get_data(), marked.secrets), leaks(refused.get_data(), marked.secrets)
+    resp = marked.author.post(marked.url + "/void", {"reason": VOID_REASON})
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["record"]["status"] == "voided"
-    assert not leaks(resp.get_data(), marked.secrets), leaks(resp.get_data(), marked.secrets)
     for rule in get_routes():
         body = client.get(marked.url_for(rule)).get_data()
         if not cleared:
