@@ -130,7 +130,7 @@ def void_one(data, record_id):
     return {"record": record}
 
 
-def _review(record_id, status: str, action: str, comment: str | None):
+def _review(record_id, status: str, action: str, comment: str | None, base_version: int | None = None):
     record = visible_record_or_404(record_id)
     if not can_review_record(current_user, record):
         if record.officer_id == current_user.id:
@@ -141,6 +141,8 @@ def _review(record_id, status: str, action: str, comment: str | None):
                        extra={"record": dump_record(record)})
     if record.status == status and (action != "return" or record.review_comment == comment):
         return {"record": record}  # a retry
+    if base_version is not None and base_version != record.version:
+        version_conflict(record, "This entry changed since you opened it; review the newer copy.")
     set_status(record, status, current_user.id, action, comment)
     db.session.commit()
     return {"record": record}
@@ -151,7 +153,7 @@ def _review(record_id, status: str, action: str, comment: str | None):
 @blp.arguments(ReviewSchema)
 @blp.response(200, RecordEnvelopeSchema)
 def verify_one(data, record_id):
-    return _review(record_id, "verified", "verify", data.get("comment"))
+    return _review(record_id, "verified", "verify", data.get("comment"), data.get("base_version"))
 
 
 @blp.route("/<uuid:record_id>/return", methods=["POST"])
@@ -159,7 +161,7 @@ def verify_one(data, record_id):
 @blp.arguments(CommentSchema)
 @blp.response(200, RecordEnvelopeSchema)
 def return_one(data, record_id):
-    return _review(record_id, "returned", "return", data["comment"])
+    return _review(record_id, "returned", "return", data["comment"], data.get("base_version"))
 
 
 @blp.route("/<uuid:record_id>/history", methods=["GET"])

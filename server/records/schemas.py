@@ -219,10 +219,14 @@ class ReasonSchema(StrictSchema):
 
 class CommentSchema(StrictSchema):
     comment = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    base_version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                                  metadata={"description": "The version the sergeant reviewed."})
 
 
 class ReviewSchema(StrictSchema):
     comment = fields.String(validate=validate.Length(max=1000), load_default=None, allow_none=True)
+    base_version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                                  metadata={"description": "The version the sergeant reviewed."})
 
 
 class AuditEntrySchema(StrictSchema):

@@ -188,3 +188,22 @@ def test_a_night_shift_is_listed_on_every_local_day_it_covers(officer_client, co
     assert listed(yesterday) == {night["id"], day_shift["id"], still_open["id"]}
     assert listed(today) == {still_open["id"]}  # still open: on shift today too
     assert listed(before - timedelta(days=1)) == set()
+
+
+def test_a_review_of_an_older_copy_is_refused_with_the_newer_one(officer_client, sergeant_client, operation):
+    rec = f.arrest(operation.id)
+    officer_client.sync(records=[rec])
+    url = f"/api/records/{rec['id']}"
+    seen = sergeant_client.get(url).get_json()["record"]["version"]
+    amended = officer_client.patch(url, {"base_version": seen, "notes": "Custody ref added"})
+    assert amended.status_code == 200, amended.get_json()
+    for action, body in (("verify", {}), ("return", {"comment": "Which power?"})):
+        resp = sergeant_client.post(f"{url}/{action}", {**body, "base_version": seen})
+        assert resp.status_code == 409, resp.get_json()
+        error = resp.get_json()["error"]
+        assert error["code"] == "version_conflict"
+        assert error["record"]["notes"] == "Custody ref added" and error["record"]["status"] == "submitted"
+    resp = sergeant_client.post(f"{url}/verify", {"base_version": error["record"]["version"]})
+    assert resp.status_code == 200 and resp.get_json()["record"]["status"] == "verified"
+    # a retry of that verify (same old base) is not a conflict: it already landed
+    assert sergeant_client.post(f"{url}/verify", {"base_version": error["record"]["version"]}).status_code == 200
