@@ -27,8 +27,9 @@ export default defineConfig({
         scope: '/',
         display: 'standalone',
         orientation: 'portrait',
-        background_color: '#ffffff',
-        theme_color: '#0b3d91',
+        // The splash screen: dark, so opening the app on a night shift does not flash white.
+        background_color: '#0d1117',
+        theme_color: '#13284d',
         icons: [
           { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },

@@ -77,10 +77,12 @@ def weekly_chart(weekly: dict[tuple[str, str], int], start: date, end: date,
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 12}" text-anchor="middle" '
                          f'fill="#374151">{escape(w.strftime("%d %b"))}</text>')
     lx = left
-    for kind in ORDER:  # legend
+    parts.append('<g class="svg-legend">')  # hidden on a phone, where the page's HTML legend reads better
+    for kind in ORDER:
         parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{COLOURS[kind]}"/>')
         parts.append(f'<text x="{lx + 14}" y="{height - 5}" fill="#111827">{escape(ref.KINDS[kind])}</text>')
         lx += 150
+    parts.append("</g>")
     parts.append(f'<text x="{left}" y="12" fill="#111827">Week beginning (Monday), records per week</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
