@@ -16,7 +16,7 @@ from server.core.db import db
 from server.records.models import Record
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import PHONE, Phone
+from tests.e2e.conftest import PHONE, SCREENSHOTS, Phone
 
 LONDON = ZoneInfo("Europe/London")
 SCHEMES = ["light", "dark"]
@@ -44,6 +44,12 @@ def touch_phone_factory(phone_factory):
     return lambda scheme: phone_factory(color_scheme=scheme, touch=True)
 
 
+def shot(phone: Phone, name: str):
+    """The whole screen, top to bottom, into artifacts/screenshots; then axe-core on it."""
+    phone.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    phone.check_a11y(name)
+
+
 def fits(phone: Phone, name: str):
     """Nothing off-screen at 360 px, then nothing at 200% text either; a screenshot of each."""
     page = phone.page
@@ -52,7 +58,8 @@ def fits(phone: Phone, name: str):
     big_text(phone, True)
     try:
         wide = page.evaluate(WIDE_ELEMENTS)
-        phone.screenshot(f"{name}-200pc-text")
+        phone.page.screenshot(path=str(SCREENSHOTS / f"{name}-200pc-text.png"), full_page=True)
+        phone.check_a11y(f"{name} at 200% text")
         assert wide["scrollWidth"] <= PHONE["width"] and not wide["out"], f"{name} at 200% text: {wide}"
     finally:
         big_text(phone, False)
@@ -116,7 +123,7 @@ def test_sergeant_on_a_phone_lands_on_review_sees_the_night_shift_and_verifies_a
     assert page.locator("a.shift-link").count() == 1
     assert page.locator(f"a.shift-link[data-id='{shift['id']}']").count() == 1
     assert "10 to review" in page.locator("a.shift-link").inner_text()
-    phone.shot(f"sergeant-shifts-{scheme}")
+    shot(phone, f"sergeant-shifts-{scheme}")
     fits(phone, f"sergeant-shifts-{scheme}")
     yesterday = (datetime.now(LONDON).date() - timedelta(days=1)).isoformat()
     phone.goto(f"/#/review?date={yesterday}")
@@ -131,14 +138,14 @@ def test_sergeant_on_a_phone_lands_on_review_sees_the_night_shift_and_verifies_a
     height = page.evaluate("document.documentElement.scrollHeight")
     print(f"\nreview of 10 entries ({scheme}): page {height} px tall")
     assert height < 4000, height
-    phone.shot(f"sergeant-shift-review-{scheme}")
+    shot(phone, f"sergeant-shift-review-{scheme}")
     fits(phone, f"sergeant-shift-review-{scheme}")
 
     # "Return" opens the comment box on that card only; Cancel closes it again
     first = page.locator("li.review-item").first
     first.get_by_role("button", name="Return", exact=True).click()
     assert page.locator("li.review-item textarea:visible").count() == 1
-    phone.shot(f"sergeant-return-open-{scheme}")
+    shot(phone, f"sergeant-return-open-{scheme}")
     first.get_by_role("button", name="Cancel").click()
     assert page.locator("li.review-item textarea:visible").count() == 0
 
@@ -162,7 +169,7 @@ def test_sergeant_on_a_phone_lands_on_review_sees_the_night_shift_and_verifies_a
     got = statuses(app, [r["id"] for r in records])
     assert sorted(got.values()) == ["submitted"] + ["verified"] * 9
     assert got[amended["id"]] == "submitted"
-    phone.shot(f"sergeant-verify-conflict-{scheme}")
+    shot(phone, f"sergeant-verify-conflict-{scheme}")
     left.get_by_role("button", name="Verify", exact=True).tap()
     page.wait_for_selector("text=Nothing left to review.")
     assert set(statuses(app, [r["id"] for r in records]).values()) == {"verified"}
@@ -172,7 +179,7 @@ def test_sergeant_on_a_phone_lands_on_review_sees_the_night_shift_and_verifies_a
     page.wait_for_selector("svg.chart-weeks")
     assert page.locator("#view-title").inner_text() == "West Team 2\u2019s entries"
     assert page.locator(".scope-note").inner_text().startswith("Counts of West Team 2’s entries only")
-    phone.shot(f"sergeant-tally-{scheme}")
+    shot(phone, f"sergeant-tally-{scheme}")
     fits(phone, f"sergeant-tally-{scheme}")
     assert not phone.errors, phone.errors
 
@@ -226,7 +233,7 @@ def test_inspector_on_a_phone_lands_on_the_tally_with_every_week_and_reads_the_b
     assert change.is_visible()
     box = change.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    phone.shot(f"inspector-tally-{scheme}")
+    shot(phone, f"inspector-tally-{scheme}")
     fits(phone, f"inspector-tally-{scheme}")
     page.click("summary:has-text('Figures per week')")
     assert page.locator(".week-list li").count() == len(weeks)
@@ -236,7 +243,7 @@ def test_inspector_on_a_phone_lands_on_the_tally_with_every_week_and_reads_the_b
     href = page.locator("a:has-text('Briefing (printable)')").get_attribute("href")
     phone.goto(href)
     page.wait_for_selector("#headline")
-    phone.shot(f"briefing-{scheme}")
+    shot(phone, f"briefing-{scheme}")
     fits(phone, f"briefing-{scheme}")
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('.totals')).gridTemplateColumns.split(' ').length") == 4
@@ -251,18 +258,18 @@ def test_officer_screens_pass_axe_by_day_and_by_night(app, touch_phone_factory, 
     page = phone.page
     phone.goto("/")
     page.wait_for_selector("form.login")
-    phone.shot(f"officer-login-{scheme}")
+    shot(phone, f"officer-login-{scheme}")
     phone.login(officer.shoulder_number, DEMO_PASSWORD)
     page.wait_for_selector("a.big-button")
     assert page.evaluate("location.hash") == "#/"
     assert page.evaluate("document.documentElement.dataset.theme") is None  # no toggle: the phone decides
     bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert bg == ("rgb(13, 17, 23)" if scheme == "dark" else "rgb(255, 255, 255)"), bg
-    phone.shot(f"officer-home-{scheme}")
+    shot(phone, f"officer-home-{scheme}")
     for kind in ("stop_search", "arrest", "safeguarding_referral", "intelligence_log"):
         phone.goto(f"/#/log/{kind}")
         page.wait_for_selector("form.entry-form")
-        phone.shot(f"officer-form-{kind}-{scheme}")
+        shot(phone, f"officer-form-{kind}-{scheme}")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     phone.context.set_offline(True)
     phone.goto("/#/")
@@ -281,9 +288,9 @@ def test_officer_screens_pass_axe_by_day_and_by_night(app, touch_phone_factory, 
     toast = page.evaluate("getComputedStyle(document.getElementById('toast')).backgroundColor")
     if scheme == "dark":  # no near-white slab at night
         assert toast != "rgb(240, 243, 246)", toast
-    phone.shot(f"officer-today-toast-{scheme}")
+    shot(phone, f"officer-today-toast-{scheme}")
     page.click("#logout")
     page.wait_for_selector("dialog[open]")
-    phone.shot(f"officer-logout-warning-{scheme}")
+    shot(phone, f"officer-logout-warning-{scheme}")
     page.get_by_role("button", name="Stay logged in").click()
     assert not phone.errors, phone.errors
