@@ -17,6 +17,7 @@ export default defineConfig({
       registerType: 'prompt',
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        globIgnores: ['screenshots/**'], // only the install dialog shows them: not worth a phone's storage
         rollupFormat: 'iife',
       },
       manifest: {
@@ -35,6 +36,12 @@ export default defineConfig({
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
           { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
           { src: '/favicon.svg', sizes: 'any', type: 'image/svg+xml' },
+        ],
+        // From the browser tests (tests/e2e/test_supervisor_phone.py, 360x640 at 2x).
+        screenshots: [
+          { src: '/screenshots/officer-home.png', sizes: '720x1280', type: 'image/png', form_factor: 'narrow', label: 'Logging an entry with one tap, even with no signal' },
+          { src: '/screenshots/sergeant-review-night.png', sizes: '720x1280', type: 'image/png', form_factor: 'narrow', label: 'A sergeant reviews the night shift, in the dark theme' },
+          { src: '/screenshots/inspector-tally-night.png', sizes: '720x1280', type: 'image/png', form_factor: 'narrow', label: 'The operation tally, week by week' },
         ],
       },
       devOptions: { enabled: false },

@@ -139,6 +139,7 @@ def test_sergeant_on_a_phone_lands_on_review_sees_the_night_shift_and_verifies_a
     print(f"\nreview of 10 entries ({scheme}): page {height} px tall")
     assert height < 4000, height
     shot(phone, f"sergeant-shift-review-{scheme}")
+    phone.screenshot(f"viewport-sergeant-shift-review-{scheme}")  # the install dialog's pictures come from these
     fits(phone, f"sergeant-shift-review-{scheme}")
 
     # "Return" opens the comment box on that card only; Cancel closes it again
@@ -234,6 +235,8 @@ def test_inspector_on_a_phone_lands_on_the_tally_with_every_week_and_reads_the_b
     box = change.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     shot(phone, f"inspector-tally-{scheme}")
+    page.locator("svg.chart-weeks").scroll_into_view_if_needed()
+    phone.screenshot(f"viewport-inspector-tally-{scheme}")
     fits(phone, f"inspector-tally-{scheme}")
     page.click("summary:has-text('Figures per week')")
     assert page.locator(".week-list li").count() == len(weeks)
@@ -266,6 +269,7 @@ def test_officer_screens_pass_axe_by_day_and_by_night(app, touch_phone_factory, 
     bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert bg == ("rgb(13, 17, 23)" if scheme == "dark" else "rgb(255, 255, 255)"), bg
     shot(phone, f"officer-home-{scheme}")
+    phone.screenshot(f"viewport-officer-home-{scheme}")
     for kind in ("stop_search", "arrest", "safeguarding_referral", "intelligence_log"):
         phone.goto(f"/#/log/{kind}")
         page.wait_for_selector("form.entry-form")
@@ -294,3 +298,22 @@ def test_officer_screens_pass_axe_by_day_and_by_night(app, touch_phone_factory, 
     shot(phone, f"officer-logout-warning-{scheme}")
     page.get_by_role("button", name="Stay logged in").click()
     assert not phone.errors, phone.errors
+
+
+def test_the_installed_app_opens_dark_at_night_and_its_install_pictures_are_served(anon_client):
+    import json
+    import re
+    import struct
+
+    manifest = json.loads(anon_client.get("/manifest.webmanifest").get_data(as_text=True))
+    # the splash screen and title bar: no white flash when the app is opened on a night shift
+    assert manifest["background_color"] == "#0d1117" and manifest["theme_color"] == "#13284d"
+    assert len(manifest["screenshots"]) >= 2
+    for picture in manifest["screenshots"]:
+        resp = anon_client.get(picture["src"])
+        assert resp.status_code == 200 and resp.mimetype == "image/png", picture["src"]
+        width, height = struct.unpack(">II", resp.data[16:24])  # the PNG's own size must match what is declared
+        assert f"{width}x{height}" == picture["sizes"] and picture["form_factor"] == "narrow" and picture["label"]
+    html = anon_client.get("/").get_data(as_text=True)
+    bars = dict((m, c) for c, m in re.findall(r'<meta name="theme-color" content="([^"]+)" media="([^"]+)"', html))
+    assert bars == {"(prefers-color-scheme: light)": "#0b3d91", "(prefers-color-scheme: dark)": "#13284d"}
