@@ -37,10 +37,11 @@ def _nice_max(n: int) -> int:
 
 
 def weekly_chart(weekly: dict[tuple[str, str], int], start: date, end: date,
-                 width: int = 680, height: int = 220, max_labels: int = 12) -> Markup:
+                 width: int = 680, height: int = 220, max_labels: int = 12, legend: bool = True) -> Markup:
     """Stacked bars: one per ISO week (labelled by its Monday, empty weeks included), one colour per kind.
 
-    weekly: {(week_monday_iso, kind): count}; max_labels: how many week labels fit along the bottom.
+    weekly: {(week_monday_iso, kind): count}; max_labels: how many week labels fit along the bottom; legend: off
+    where the page shows its own (a phone's narrow chart).
     """
     weeks = weeks_between(start, end)
     left, right, top, bottom = 36, 8, 24, 40
@@ -75,12 +76,10 @@ def weekly_chart(weekly: dict[tuple[str, str], int], start: date, end: date,
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 12}" text-anchor="middle" '
                          f'fill="#374151">{escape(w.strftime("%d %b"))}</text>')
     lx = left
-    parts.append('<g class="svg-legend">')  # hidden on a phone, where the page's HTML legend reads better
-    for kind in ORDER:
+    for kind in ORDER if legend else ():
         parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{COLOURS[kind]}"/>')
         parts.append(f'<text x="{lx + 14}" y="{height - 5}" fill="#111827">{escape(ref.KINDS[kind])}</text>')
         lx += 150
-    parts.append("</g>")
     parts.append(f'<text x="{left}" y="12" fill="#111827">Week beginning (Monday), records per week</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

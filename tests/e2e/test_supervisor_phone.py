@@ -1,4 +1,5 @@
-"""Sergeants and inspectors on a 360x640 touch phone, by day and by night (the phone's own dark mode, no toggle).
+"""Sergeants, inspectors and officers on a 360x640 touch phone, by day and by night (the phone's own dark
+mode, no toggle).
 
 Every screen: nothing wider than the screen (also at 200% text), axe-core with no serious or critical
 violations, and a screenshot in artifacts/screenshots.
@@ -337,5 +338,5 @@ def test_the_installed_app_opens_dark_at_night_and_its_install_pictures_are_serv
         width, height = struct.unpack(">II", resp.data[16:24])  # the PNG's own size must match what is declared
         assert f"{width}x{height}" == picture["sizes"] and picture["form_factor"] == "narrow" and picture["label"]
     html = anon_client.get("/").get_data(as_text=True)
-    bars = dict((m, c) for c, m in re.findall(r'<meta name="theme-color" content="([^"]+)" media="([^"]+)"', html))
+    bars = {m: c for c, m in re.findall(r'<meta name="theme-color" content="([^"]+)" media="([^"]+)"', html)}
     assert bars == {"(prefers-color-scheme: light)": "#0b3d91", "(prefers-color-scheme: dark)": "#13284d"}
