@@ -320,6 +320,17 @@ def test_officer_screens_pass_axe_by_day_and_by_night(app, touch_phone_factory, 
     page.wait_for_selector("dialog[open]")
     shot(phone, f"officer-logout-warning-{scheme}")
     page.get_by_role("button", name="Stay logged in").click()
+
+    # The Night toggle overrides the phone either way, the browser bar included.
+    other = "light" if scheme == "dark" else "dark"
+    page.click("#theme-toggle")
+    assert page.evaluate("document.documentElement.dataset.theme") == other
+    assert page.get_attribute("#theme-toggle", "aria-pressed") == ("true" if other == "dark" else "false")
+    bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert bg == ("rgb(13, 17, 23)" if other == "dark" else "rgb(255, 255, 255)"), bg
+    bars = page.eval_on_selector_all('meta[name="theme-color"]', "ms => ms.map(m => m.content)")
+    assert bars == ["#13284d" if other == "dark" else "#0b3d91"] * 2, bars
+    shot(phone, f"officer-today-toggled-{other}-on-a-{scheme}-phone")
     assert not phone.errors, phone.errors
 
 
