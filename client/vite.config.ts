@@ -17,6 +17,7 @@ export default defineConfig({
       registerType: 'prompt',
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        globIgnores: ['screenshots/**'], // only the install dialog shows them: not worth a phone's storage
         rollupFormat: 'iife',
       },
       manifest: {
@@ -27,13 +28,20 @@ export default defineConfig({
         scope: '/',
         display: 'standalone',
         orientation: 'portrait',
-        background_color: '#ffffff',
-        theme_color: '#0b3d91',
+        // The splash screen: dark, so opening the app on a night shift does not flash white.
+        background_color: '#0d1117',
+        theme_color: '#13284d',
         icons: [
           { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
           { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
           { src: '/favicon.svg', sizes: 'any', type: 'image/svg+xml' },
+        ],
+        // From the browser tests (tests/e2e/test_supervisor_phone.py, 360x640 at 2x).
+        screenshots: [
+          { src: '/screenshots/officer-home.png', sizes: '720x1280', type: 'image/png', form_factor: 'narrow', label: 'Logging an entry with one tap, even with no signal' },
+          { src: '/screenshots/sergeant-review-night.png', sizes: '720x1280', type: 'image/png', form_factor: 'narrow', label: 'A sergeant reviews the night shift, in the dark theme' },
+          { src: '/screenshots/inspector-tally-night.png', sizes: '720x1280', type: 'image/png', form_factor: 'narrow', label: 'The operation tally, week by week' },
         ],
       },
       devOptions: { enabled: false },

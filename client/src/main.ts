@@ -9,7 +9,7 @@ import { KINDS } from './sync/types';
 import { app, canLog, canReview, canSeeTally, hooks, KIND_LABELS, loadReference, officerId } from './state';
 import { announce, h, replace } from './ui/dom';
 import { entryForm, loadEntryForEdit, registerBackgroundSync } from './ui/form';
-import { shiftsView, shiftTallyView, tallyView } from './ui/supervisor';
+import { landingHash, shiftsView, shiftTallyView, tallyView } from './ui/supervisor';
 import { homeView, loginView, STATE_TEXT, title, todayView } from './ui/views';
 import { initPwa } from './pwa';
 import { initTheme, themeToggle } from './theme';
@@ -84,6 +84,8 @@ function renderNav(): void {
 let routeToken = 0;
 async function route(): Promise<void> {
   const token = ++routeToken;
+  // The app opened with no screen named (the installed icon, a fresh login): each role starts on its own.
+  if (!location.hash && app.session) history.replaceState(null, '', landingHash(app.session.officer.role));
   const [path, query] = (location.hash.slice(1) || '/').split('?');
   const params = new URLSearchParams(query ?? '');
   const parts = path.split('/').filter(Boolean);
@@ -106,7 +108,7 @@ async function route(): Promise<void> {
   } else if (parts[0] === 'today') {
     view = await todayView();
   } else if (parts[0] === 'review' && canReview()) {
-    view = parts[1] ? await shiftTallyView(parts[1], () => void route()) : await shiftsView(params.get('date') ?? undefined);
+    view = parts[1] ? await shiftTallyView(parts[1]) : await shiftsView(params.get('date') ?? undefined);
   } else if (parts[0] === 'tally' && canSeeTally()) {
     view = await tallyView(params);
   } else if (canLog()) {
@@ -140,7 +142,7 @@ async function onLogin(session: Session): Promise<void> {
   await setMeta(app.db, 'session', session);
   void requestPersistence();
   await loadReference(true);
-  location.hash = canLog() ? '#/' : '#/tally';
+  location.hash = landingHash(session.officer.role);
   void route();
   await sendNow(true);
   void pull();

@@ -1,20 +1,37 @@
 /** Light for daylight, dark for night shifts: follows the phone unless the officer picks one. */
+import './theme.css';
 import { h } from './ui/dom';
 
 const KEY = 'beatbook-theme';
+/** The browser bar and the installed app's title bar, per theme (index.html has the same two, by media query). */
+const BAR_COLOUR = { light: '#0b3d91', dark: '#13284d' } as const;
 
-function systemDark(): boolean {
-  return window.matchMedia?.('(prefers-color-scheme: dark)').matches ?? false;
+function darkQuery(): MediaQueryList | null {
+  return window.matchMedia?.('(prefers-color-scheme: dark)') ?? null;
+}
+
+function saved(): 'dark' | 'light' | null {
+  const v = localStorage.getItem(KEY);
+  return v === 'dark' || v === 'light' ? v : null;
 }
 
 function current(): 'dark' | 'light' {
-  const saved = localStorage.getItem(KEY);
-  return saved === 'dark' || saved === 'light' ? saved : systemDark() ? 'dark' : 'light';
+  return saved() ?? (darkQuery()?.matches ? 'dark' : 'light');
+}
+
+/** A forced theme paints the bar in its colour whatever the phone's mode; otherwise the media queries decide. */
+function paintBar(): void {
+  const forced = saved();
+  document.querySelectorAll<HTMLMetaElement>('meta[name="theme-color"]').forEach((meta) => {
+    meta.dataset.colour ??= meta.content;
+    meta.content = forced ? BAR_COLOUR[forced] : meta.dataset.colour;
+  });
 }
 
 export function initTheme(): void {
-  const saved = localStorage.getItem(KEY);
-  if (saved === 'dark' || saved === 'light') document.documentElement.dataset.theme = saved;
+  const forced = saved();
+  if (forced) document.documentElement.dataset.theme = forced;
+  paintBar();
 }
 
 export function themeToggle(): HTMLElement {
@@ -30,8 +47,11 @@ export function themeToggle(): HTMLElement {
     const next = current() === 'dark' ? 'light' : 'dark';
     localStorage.setItem(KEY, next);
     document.documentElement.dataset.theme = next;
+    paintBar();
     paint();
   });
+  // The phone switching to dark mode at dusk is reflected at once when the officer has not picked one.
+  darkQuery()?.addEventListener?.('change', paint);
   paint();
   return button;
 }

@@ -1,6 +1,5 @@
 import logging
 
-from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 

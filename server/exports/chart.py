@@ -26,22 +26,22 @@ def weeks_between(start: date, end: date) -> list[date]:
 
 
 def _nice_max(n: int) -> int:
-    if n <= 5:
-        return 5
-    for step in (1, 2, 5):
-        magnitude = 10 ** (len(str(n)) - 1)
-        top = step * magnitude
-        while top < n:
-            top += step * magnitude
-        return top
-    return n  # pragma: no cover
+    """A round top for the y axis that splits into four whole steps (0, 5, 10, 15, 20)."""
+    need = max(n, 4) / 4
+    magnitude = 1
+    while True:
+        for step in (1, 2, 3, 5):
+            if step * magnitude >= need:
+                return step * magnitude * 4
+        magnitude *= 10
 
 
 def weekly_chart(weekly: dict[tuple[str, str], int], start: date, end: date,
-                 width: int = 680, height: int = 220) -> Markup:
-    """Stacked bars: one per ISO week (labelled by its Monday), one colour per kind.
+                 width: int = 680, height: int = 220, max_labels: int = 12, legend: bool = True) -> Markup:
+    """Stacked bars: one per ISO week (labelled by its Monday, empty weeks included), one colour per kind.
 
-    weekly: {(week_monday_iso, kind): count}
+    weekly: {(week_monday_iso, kind): count}; max_labels: how many week labels fit along the bottom; legend: off
+    where the page shows its own (a phone's narrow chart).
     """
     weeks = weeks_between(start, end)
     left, right, top, bottom = 36, 8, 24, 40
@@ -58,9 +58,8 @@ def weekly_chart(weekly: dict[tuple[str, str], int], start: date, end: date,
         y = top + plot_h - plot_h * i / 4
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#d1d5db" '
                      f'stroke-width="0.5"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#374151">'
-                     f'{int(value) if value == int(value) else round(value, 1)}</text>')
-    label_every = max(1, round(len(weeks) / 12))
+        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#374151">{int(value)}</text>')
+    label_every = max(1, -(-len(weeks) // max_labels))
     for i, w in enumerate(weeks):
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h
@@ -77,7 +76,7 @@ def weekly_chart(weekly: dict[tuple[str, str], int], start: date, end: date,
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 12}" text-anchor="middle" '
                          f'fill="#374151">{escape(w.strftime("%d %b"))}</text>')
     lx = left
-    for kind in ORDER:  # legend
+    for kind in ORDER if legend else ():
         parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{COLOURS[kind]}"/>')
         parts.append(f'<text x="{lx + 14}" y="{height - 5}" fill="#111827">{escape(ref.KINDS[kind])}</text>')
         lx += 150

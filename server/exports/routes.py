@@ -284,7 +284,9 @@ def briefing(args, operation_id):
     html = render_template(
         "briefing.html", operation=operation, result=result, period=period,
         compare=comparison.period if comparison else None,
-        chart=weekly_chart(weekly, period.start, period.end), areas=sorted(areas.items()),
+        chart=weekly_chart(weekly, period.start, period.end),
+        chart_narrow=weekly_chart(weekly, period.start, period.end, width=340, height=200, max_labels=5, legend=False),
+        areas=sorted(areas.items()),
         kinds=service.KIND_ORDER, labels=ref.KINDS, plural=service.PLURAL, scope=scope,
         css_url=url_for("exports.briefing_css"), generated=local_today(),
         long_date=service._long_date)

@@ -1,4 +1,3 @@
-from datetime import date
 
 import click
 from flask.cli import with_appcontext

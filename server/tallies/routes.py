@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta, timezone
 
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -12,7 +11,6 @@ from ..auth.models import Officer
 from ..core.db import db, utcnow
 from ..core.errors import ApiError
 from ..core.security import ALL_ROLES, requires
-from ..core.timezone import force_tz
 from ..operations.routes import get_operation_or_404
 from ..records.models import Shift
 from ..records.service import AnyKindRecord
@@ -88,10 +86,7 @@ def list_shifts(args):
     if args.get("team"):
         stmt = stmt.where(Shift.officer_id.in_(select(Officer.id).where(Officer.team == args["team"])))
     if args.get("date"):
-        tz = force_tz()
-        start = datetime.combine(args["date"], time(0), tz).astimezone(timezone.utc)
-        end = datetime.combine(args["date"] + timedelta(days=1), time(0), tz).astimezone(timezone.utc)
-        stmt = stmt.where(Shift.started_at >= start, Shift.started_at < end)
+        stmt = service.shifts_on_day(stmt, Shift, args["date"])
     shifts = db.session.scalars(stmt.order_by(Shift.started_at.desc(), Shift.id).limit(SHIFT_LIST_LIMIT)).all()
     counts = service.shift_counts([s.id for s in shifts])
     return {"items": [_shift_summary(s, counts[s.id]) for s in shifts]}

@@ -23,16 +23,16 @@ Where the numbers come from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, select, type_coerce, union_all
+from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, or_, select, type_coerce, union_all
 
 from ..auth.models import Officer
 from ..core.db import db
 from ..core.errors import ApiError
 from ..core.security import FORCE_WIDE, SERGEANT
-from ..core.timezone import local_today
+from ..core.timezone import force_tz, local_today
 from ..operations.models import Operation
 from ..records import reference as ref
 from ..records.models import Record
@@ -604,6 +604,18 @@ def scope_shifts(stmt, viewer: Officer, shift_model):
     if viewer.role == SERGEANT and viewer.team:
         return stmt.where(shift_model.officer_id.in_(_team_officer_ids(viewer.team)))
     return stmt.where(shift_model.officer_id == viewer.id)
+
+
+def shifts_on_day(stmt, shift_model, day: date):
+    """Shifts that cover any part of the force's local day: a night shift from 22:00 to 06:00 is on both days.
+
+    Started before the day ends, and ended after it began or still open.
+    """
+    tz = force_tz()
+    start = datetime.combine(day, time(0), tz).astimezone(timezone.utc)
+    end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(timezone.utc)
+    return stmt.where(shift_model.started_at < end,
+                      or_(shift_model.ended_at.is_(None), shift_model.ended_at > start))
 
 
 def kind_counts() -> dict[str, int]:

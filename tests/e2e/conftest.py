@@ -43,9 +43,10 @@ def chromium_browser():
 class Phone:
     """One browser profile (its own cookies, IndexedDB and service worker) at phone size."""
 
-    def __init__(self, browser, base: str, color_scheme: str = "light"):
+    def __init__(self, browser, base: str, color_scheme: str = "light", touch: bool = False):
         self.base = base
         self.context = browser.new_context(viewport=PHONE, device_scale_factor=2, color_scheme=color_scheme,
+                                           has_touch=touch, is_mobile=touch,
                                            service_workers="allow", locale="en-GB", timezone_id="Europe/London")
         # axe-core goes in as an init script (DevTools protocol): page.add_script_tag would add an
         # inline <script>, which the app's CSP (script-src 'self') rightly blocks.

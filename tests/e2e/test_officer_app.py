@@ -153,6 +153,7 @@ def test_offline_entries_sync_once_and_the_sergeant_review_round_trip(app, phone
         arrest_id = db.session.scalar(select(Record.id).where(Record.officer_id == officer.id, Record.kind == "arrest"))
         db.session.remove()
     item = spage.locator(f"li.review-item[data-id='{arrest_id}']")
+    item.get_by_role("button", name="Return", exact=True).click()  # the comment box opens only then
     item.locator("textarea").fill("Add the custody reference please.")
     item.get_by_role("button", name="Return with comment").click()
     spage.wait_for_function("() => document.querySelectorAll('li.review-item').length === 5 && "

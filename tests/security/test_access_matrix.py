@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
-import json
 import uuid
 from dataclasses import dataclass, field
 

@@ -10,7 +10,6 @@ from server.core.db import db
 from server.core.security import ALL_ROLES
 from server.records.models import AuditEntry, Record
 from tests import factories as f
-from tests.conftest import ApiClient
 from tests.security.endpoints import WRITE_ROUTES, collection_app, declared_roles
 
 _APP = collection_app()

@@ -74,9 +74,11 @@ def test_a_night_shift_across_midnight_and_the_clock_change_splits_by_local_day(
     assert groups == [{"day": "2026-10-24", "kind": "stop_search", "count": 1},
                       {"day": "2026-10-25", "kind": "intelligence_log", "count": 1},
                       {"day": "2026-10-25", "kind": "arrest", "count": 2}]
-    # the shift list finds it on the local day it started, not the UTC one
-    assert [s["id"] for s in sergeant_client.get("/api/shifts?date=2026-10-24").get_json()["items"]] == [shift["id"]]
-    assert sergeant_client.get("/api/shifts?date=2026-10-25").get_json()["items"] == []
+    # the shift list finds it on both local days it covers (the sergeant's "today" after midnight), no others
+    for day in ("2026-10-24", "2026-10-25"):
+        assert [s["id"] for s in sergeant_client.get(f"/api/shifts?date={day}").get_json()["items"]] == [shift["id"]]
+    for day in ("2026-10-23", "2026-10-26"):
+        assert sergeant_client.get(f"/api/shifts?date={day}").get_json()["items"] == []
     # and its review covers the whole ten hours
     tally = sergeant_client.get(f"/api/shifts/{shift['id']}/tally").get_json()
     assert tally["totals"]["all"] == 4

@@ -1,5 +1,6 @@
 """End of shift: GET /api/shifts, GET /api/shifts/<id>/tally, and verify/return refusals."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -159,3 +160,32 @@ def test_a_sergeant_cannot_verify_their_own_entry(sergeant_client, inspector_cli
     resp = sergeant_client.post(f"/api/records/{rec['id']}/verify", {"base_version": 1})
     assert resp.status_code == 403 and "own entry" in resp.get_json()["error"]["message"]
     assert inspector_client.post(f"/api/records/{rec['id']}/verify", {"base_version": 1}).status_code == 200
+
+
+def test_a_night_shift_is_listed_on_every_local_day_it_covers(officer_client, colleague_client, sergeant_client,
+                                                               operation):
+    """22:00 to 06:00 London time: at 02:00 the sergeant's "today" still shows it, and so does yesterday."""
+    london = ZoneInfo("Europe/London")
+    today = datetime.now(london).date()
+    before, yesterday = today - timedelta(days=2), today - timedelta(days=1)
+
+    def at(day, hour):
+        return datetime.combine(day, time(hour), london).isoformat()
+
+    night = f.shift(operation.id, started_at=at(before, 22), ended_at=at(yesterday, 6))
+    day_shift = f.shift(operation.id, started_at=at(yesterday, 8), ended_at=at(yesterday, 16))
+    till_midnight = f.shift(operation.id, started_at=at(before, 16), ended_at=at(yesterday, 0))
+    assert officer_client.sync([night, day_shift, till_midnight], []).status_code == 200
+    still_open = f.shift(operation.id, started_at=at(before, 23), ended_at=None)
+    assert colleague_client.sync([still_open], []).status_code == 200
+
+    def listed(day):
+        resp = sergeant_client.get(f"/api/shifts?date={day.isoformat()}")
+        assert resp.status_code == 200, resp.get_json()
+        return {item["id"] for item in resp.get_json()["items"]}
+
+    assert listed(before) == {night["id"], till_midnight["id"], still_open["id"]}
+    # a shift that ends on the stroke of midnight does not cover the next day
+    assert listed(yesterday) == {night["id"], day_shift["id"], still_open["id"]}
+    assert listed(today) == {still_open["id"]}  # still open: on shift today too
+    assert listed(before - timedelta(days=1)) == set()

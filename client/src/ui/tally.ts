@@ -1,0 +1,179 @@
+/** Inspector and analyst (and a sergeant, for their team): an operation's tally, charts and exports. */
+import type { Kind, Operation } from '../sync/types';
+import { KINDS } from '../sync/types';
+import { app, KIND_LABELS } from '../state';
+import { h, localDate, nextId, s } from './dom';
+import { title } from './views';
+import { type Counts, failure, teamScope } from './supervisor-common';
+
+interface Change { previous: number; current: number; change_percent: number | null; label: string }
+export interface Tally {
+  operation: Operation; period: { from: string; to: string }; totals: Counts;
+  groups: ({ count: number } & Record<string, string | number>)[];
+  comparison: null | { period: { from: string; to: string }; totals: Counts; change: Record<string, Change> };
+  headline: string;
+}
+
+/** Grouped bars: this period against the one before, per kind. Hand-drawn SVG. */
+export function comparisonChart(t: Tally): SVGElement {
+  const W = 340, H = 200, top = 16, bottom = 44, left = 8;
+  const max = Math.max(1, ...KINDS.flatMap((k) => [t.totals[k] ?? 0, t.comparison?.totals[k] ?? 0]));
+  const slot = (W - left) / KINDS.length;
+  const barW = t.comparison ? slot / 3 : slot / 2;
+  const y = (v: number) => top + (H - top - bottom) * (1 - v / max);
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart chart-kinds', role: 'img',
+    'aria-label': `Bar chart: ${KINDS.map((k) => `${KIND_LABELS[k]} ${t.totals[k] ?? 0}${t.comparison ? ` (before: ${t.comparison.totals[k] ?? 0})` : ''}`).join(', ')}` });
+  svg.append(s('line', { x1: left, x2: W, y1: H - bottom, y2: H - bottom, class: 'axis' }));
+  KINDS.forEach((k, i) => {
+    const x0 = left + i * slot + (t.comparison ? slot / 6 : slot / 4);
+    const bars: [number, string][] = t.comparison ? [[t.comparison.totals[k] ?? 0, 'bar-prev'], [t.totals[k] ?? 0, 'bar-now']] : [[t.totals[k] ?? 0, 'bar-now']];
+    bars.forEach(([v, cls], j) => {
+      const x = x0 + j * barW;
+      svg.append(s('rect', { x, y: y(v), width: barW - 2, height: Math.max(0, H - bottom - y(v)), class: cls }));
+      svg.append(s('text', { x: x + (barW - 2) / 2, y: y(v) - 3, class: 'bar-value', 'text-anchor': 'middle' }, String(v)));
+    });
+    const words = KIND_LABELS[k].split(' ');
+    words.forEach((w, j) => svg.append(s('text', { x: left + i * slot + slot / 2, y: H - bottom + 16 + j * 13, class: 'bar-label', 'text-anchor': 'middle' }, w)));
+  });
+  return svg;
+}
+
+const DAY_MS = 86_400_000;
+
+function parseDay(iso: string): Date {
+  const [y, m, d] = iso.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d));
+}
+
+function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** Every ISO week (labelled by its Monday) that the period touches, so a quiet week is a zero, not a gap. */
+export function weeksOf(from: string, to: string): string[] {
+  const start = parseDay(from);
+  const monday = new Date(start.getTime() - ((start.getUTCDay() + 6) % 7) * DAY_MS);
+  const end = parseDay(to).getTime();
+  const out: string[] = [];
+  for (let t = monday.getTime(); t <= end; t += 7 * DAY_MS) out.push(isoDay(new Date(t)));
+  return out;
+}
+
+/** A round top for the y axis, with four whole-number steps (0, 3, 6, 9, 12 or 0, 10, 20, 30, 40). */
+export function niceMax(n: number): number {
+  const need = Math.max(1, n / 4);
+  for (let magnitude = 1; ; magnitude *= 10) {
+    for (const m of [1, 2, 2.5, 3, 5]) {
+      const step = m * magnitude;
+      if (Number.isInteger(step) && step >= need) return step * 4;
+    }
+  }
+}
+
+const SHORT_DATE = (iso: string) => parseDay(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+
+/** Entries per week, all kinds: one column per week including the empty ones, with a labelled y axis. */
+export function weeklyChart(t: Tally): HTMLElement {
+  const perWeek = new Map<string, number>();
+  for (const g of t.groups) if (g.week) perWeek.set(String(g.week), (perWeek.get(String(g.week)) ?? 0) + g.count);
+  const weeks = weeksOf(t.period.from, t.period.to);
+  const rows = weeks.map((wk) => [wk, perWeek.get(wk) ?? 0] as const);
+  const W = 340, H = 190, left = 34, right = 6, top = 10, bottom = 46;
+  const plotW = W - left - right, plotH = H - top - bottom;
+  const yMax = niceMax(Math.max(0, ...rows.map(([, v]) => v)));
+  const slot = plotW / Math.max(1, rows.length);
+  const y = (v: number) => top + plotH * (1 - v / yMax);
+  const titleId = nextId('wk');
+  const busiest = rows.reduce((a, b) => (b[1] > a[1] ? b : a), rows[0] ?? ['', 0]);
+  const summary = rows.length
+    ? `${rows.length} weeks from ${SHORT_DATE(rows[0][0])} to ${SHORT_DATE(rows[rows.length - 1][0])}; `
+      + `${rows.filter(([, v]) => v === 0).length} with no entries; busiest: week of ${SHORT_DATE(busiest[0])} with ${busiest[1]}.`
+    : 'No weeks in this period.';
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart chart-weeks', role: 'img', 'aria-labelledby': titleId },
+    s('title', { id: titleId }, `Entries per week. ${summary}`));
+  // y axis: four steps, gridlines, and its name
+  for (let i = 0; i <= 4; i += 1) {
+    const v = (yMax * i) / 4;
+    svg.append(s('line', { x1: left, x2: W - right, y1: y(v), y2: y(v), class: i === 0 ? 'axis' : 'grid' }),
+      s('text', { x: left - 4, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, String(v)));
+  }
+  svg.append(s('line', { x1: left, x2: left, y1: top, y2: top + plotH, class: 'axis' }),
+    s('text', { x: 0, y: 0, class: 'axis-title', 'text-anchor': 'middle', transform: `translate(10 ${top + plotH / 2}) rotate(-90)` }, 'Entries'),
+    s('text', { x: left + plotW / 2, y: H - 4, class: 'axis-title', 'text-anchor': 'middle' }, 'Week beginning (Monday)'));
+  const labelEvery = Math.max(1, Math.ceil(rows.length / 5));
+  rows.forEach(([wk, v], i) => {
+    const x = left + i * slot;
+    const barW = Math.max(1, slot * 0.7);
+    const hgt = plotH * (v / yMax);
+    svg.append(s('rect', { x: x + (slot - barW) / 2, y: top + plotH - hgt, width: barW, height: hgt,
+      class: v ? 'bar-now' : 'bar-now bar-zero', 'data-week': wk, 'data-count': String(v) }));
+    if (i % labelEvery === 0) {
+      svg.append(s('line', { x1: x + slot / 2, x2: x + slot / 2, y1: top + plotH, y2: top + plotH + 4, class: 'axis' }),
+        s('text', { x: x + slot / 2, y: top + plotH + 17, class: 'tick', 'text-anchor': 'middle' }, SHORT_DATE(wk)));
+    }
+  });
+  const figures = h('details', { class: 'chart-figures' }, h('summary', null, 'Figures per week'),
+    h('ul', { class: 'week-list' }, rows.map(([wk, v]) => h('li', null, h('span', null, `Week of ${SHORT_DATE(wk)}`), h('span', { class: 'n' }, String(v))))));
+  return h('figure', { class: 'weekly' }, svg, figures);
+}
+
+/** Totals by kind as stacked rows: kind on its own line, the figures under it; nothing is cut off at 360 px. */
+function kindRows(t: Tally): HTMLElement {
+  return h('ul', { class: 'kind-rows', 'aria-label': 'Totals by kind' }, KINDS.map((k: Kind) => {
+    const c = t.comparison?.change[k];
+    return h('li', { class: 'kind-row', 'data-kind': k },
+      h('span', { class: 'kind-name' }, KIND_LABELS[k]),
+      h('dl', { class: 'kind-figures' },
+        t.comparison ? h('div', null, h('dt', null, 'Before'), h('dd', null, String(t.comparison.totals[k] ?? 0))) : null,
+        h('div', null, h('dt', null, 'This period'), h('dd', null, String(t.totals[k] ?? 0))),
+        t.comparison ? h('div', { class: 'kind-change' }, h('dt', null, 'Change'), h('dd', null, c?.label ?? '')) : null));
+  }));
+}
+
+export async function tallyView(params: URLSearchParams): Promise<HTMLElement> {
+  const team = teamScope();
+  const view = h('section', { class: 'view supervisor' }, title(team ? `${team}\u2019s entries` : 'Operation tally'));
+  let ops: Operation[] = app.session?.operations ?? [];
+  try { ops = await app.api.get<Operation[]>('/api/operations'); } catch { /* offline: the session's list */ }
+  if (!ops.length) { view.append(h('p', null, 'No operations.')); return view; }
+  const op = ops.find((o) => String(o.id) === params.get('operation')) ?? ops.find((o) => o.is_current) ?? ops[0];
+  if (team) view.append(h('p', { class: 'scope-note' }, `Counts of ${team}\u2019s entries only, in ${op.name}.`));
+  const ids = { op: nextId(), from: nextId(), to: nextId(), cmp: nextId() };
+  const opSel = h('select', { id: ids.op }, ops.map((o) => h('option', { value: String(o.id), selected: o.id === op.id || null }, o.name)));
+  const from = h('input', { id: ids.from, type: 'date', value: params.get('from') ?? op.starts_on });
+  const to = h('input', { id: ids.to, type: 'date', value: params.get('to') ?? localDate(new Date()) });
+  const cmp = h('input', { id: ids.cmp, type: 'checkbox', checked: params.get('compare') !== 'none' || null });
+  const show = h('button', { type: 'submit', class: 'primary' }, 'Show');
+  const form = h('form', { class: 'tally-form', 'aria-label': 'Period' },
+    h('div', { class: 'field' }, h('label', { htmlFor: ids.op }, 'Operation'), opSel),
+    h('div', { class: 'two' }, h('div', { class: 'field' }, h('label', { htmlFor: ids.from }, 'From'), from),
+      h('div', { class: 'field' }, h('label', { htmlFor: ids.to }, 'To'), to)),
+    h('div', { class: 'check' }, cmp, h('label', { htmlFor: ids.cmp }, 'Compare with the period before')), show);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams({ operation: opSel.value, from: from.value, to: to.value, compare: cmp.checked ? 'previous' : 'none' });
+    location.hash = `#/tally?${q}`;
+  });
+  view.append(form);
+
+  const q = new URLSearchParams({ from: from.value, to: to.value });
+  if (cmp.checked) q.set('compare', 'previous');
+  const exportQ = new URLSearchParams({ operation: String(op.id), from: from.value, to: to.value });
+  try {
+    const t = await app.api.get<Tally>(`/api/operations/${op.id}/tally?${q}&group_by=kind,week`);
+    view.append(h('p', { class: 'headline' }, t.headline), comparisonChart(t));
+    if (t.comparison) view.append(h('p', { class: 'legend' }, h('span', { class: 'key key-prev' }), ` ${t.comparison.period.from} to ${t.comparison.period.to}  `,
+      h('span', { class: 'key key-now' }), ` ${t.period.from} to ${t.period.to}`));
+    view.append(h('h2', null, 'Totals by kind'), kindRows(t), h('h2', null, 'Per week'), weeklyChart(t));
+  } catch (err) {
+    view.append(failure(err));
+  }
+  const tallyQ = new URLSearchParams(q);
+  tallyQ.set('group_by', 'kind,area,week');
+  view.append(h('h2', null, 'Export'), h('ul', { class: 'exports' },
+    h('li', null, h('a', { class: 'button secondary', href: `/api/operations/${op.id}/tally.csv?${tallyQ}`, download: '' }, 'Tally (CSV)')),
+    h('li', null, h('a', { class: 'button secondary', href: `/api/exports/records.csv?${exportQ}`, download: '' }, 'All records (CSV)')),
+    h('li', null, h('a', { class: 'button secondary', href: `/api/exports/stop-searches.csv?${exportQ}`, download: '' }, 'Stop searches, police.uk layout (CSV)')),
+    h('li', null, h('a', { class: 'button secondary', href: `/api/operations/${op.id}/briefing?${q}`, target: '_blank', rel: 'noopener' }, 'Briefing (printable)'))));
+  return view;
+}
