@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from ..core.schemas import PageArgsSchema, StrictSchema, ident, text
+from ..core.schemas import AwareDateTime, Date, Integer, PageArgsSchema, StrictSchema, ident, text
 from ..core.security import can_read_intelligence_text
 from ..operations.schemas import DistrictField
 from . import reference as ref
@@ -35,12 +35,12 @@ class OfficerRefSchema(StrictSchema):
 class RecordBaseSchema(StrictSchema):
     id = fields.UUID(required=True, metadata={"description": "Made on the phone; the identity used to de-duplicate."})
     kind = fields.String(required=True, validate=validate.OneOf(list(ref.KINDS)))
-    base_version = fields.Integer(load_only=True, allow_none=True, load_default=None,
+    base_version = Integer(load_only=True, allow_none=True, load_default=None,
                                   validate=validate.Range(min=1),
                                   metadata={"description": "For an edit: the version the change was made on."})
     operation_id = ident(required=True)
     shift_id = fields.UUID(allow_none=True, load_default=None)
-    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "With a UTC offset; stored in UTC."})
+    occurred_at = AwareDateTime(required=True, metadata={"description": "With a UTC offset; stored in UTC."})
     area = DistrictField(required=True, metadata={"description": "Postcode district, e.g. NN3."})
     latitude = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=-180, max=180))
@@ -198,8 +198,8 @@ class RecordQuerySchema(PageArgsSchema):
     area = DistrictField()
     status = fields.String(validate=validate.OneOf(ref.STATUSES))
     shift = fields.UUID()
-    from_ = fields.Date(data_key="from", metadata={"description": "First local day, inclusive."})
-    to = fields.Date(metadata={"description": "Last local day, inclusive."})
+    from_ = Date(data_key="from", metadata={"description": "First local day, inclusive."})
+    to = Date(metadata={"description": "Last local day, inclusive."})
 
     @validates_schema
     def _period_in_order(self, data, **kwargs):
@@ -210,7 +210,7 @@ class RecordQuerySchema(PageArgsSchema):
 class RecordPatchSchema(StrictSchema):
     """Documents PATCH: base_version plus any of the kind's own fields."""
 
-    base_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    base_version = Integer(required=True, validate=validate.Range(min=1))
 
 
 class ReasonSchema(StrictSchema):
@@ -250,8 +250,8 @@ class HistorySchema(StrictSchema):
 class ShiftSchema(StrictSchema):
     id = fields.UUID(required=True, metadata={"description": "Made on the phone."})
     operation_id = ident(required=True)
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    started_at = AwareDateTime(required=True)
+    ended_at = AwareDateTime(allow_none=True, load_default=None)
     officer = fields.Nested(OfficerRefSchema, dump_only=True)
 
     @validates("started_at")

@@ -1,6 +1,6 @@
 from marshmallow import ValidationError, fields, validate
 
-from ..core.schemas import StrictSchema
+from ..core.schemas import CheckedAlone, Integer, StrictSchema
 from ..records.schemas import KIND_REFS, AnyRecord
 from ..records.reference import STATUSES
 
@@ -10,7 +10,7 @@ ITEM_NOTE = (" Each item is checked on its own: an item that does not match come
              "accepts any value here; x-item-schemas names what a valid item looks like.")
 
 
-class EachItem(fields.Field):
+class EachItem(CheckedAlone, fields.Field):
     """An item checked on its own later, so one bad item never sinks the batch."""
 
     def __init__(self, ref: str, **kwargs):
@@ -24,7 +24,7 @@ class EachItem(fields.Field):
         return value
 
 
-class PassThroughRecord(fields.Field):
+class PassThroughRecord(CheckedAlone, fields.Field):
     """A record of any kind, validated per item by the sync service."""
 
     def __init__(self, **kwargs):
@@ -60,7 +60,7 @@ class SyncResponseSchema(StrictSchema):
 
 class ChangesQuerySchema(StrictSchema):
     since = fields.String(load_default="0", validate=validate.Regexp(r"^\d{1,18}$", error="Not a cursor from this server."))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+    limit = Integer(load_default=200, validate=validate.Range(min=1, max=500))
 
 
 class ChangesSchema(StrictSchema):

@@ -6,7 +6,7 @@ from datetime import date
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..core.schemas import StrictSchema, ident
+from ..core.schemas import DATE_RANGE_MESSAGE, Date, StrictSchema, date_in_range, ident
 from ..operations.schemas import OperationSchema
 from ..records.schemas import AnyRecord, OfficerRefSchema
 from .service import DIMENSIONS, Period
@@ -59,6 +59,8 @@ class CompareField(fields.Field):
             start, end = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
         except ValueError:
             raise ValidationError("Not a valid date range; use YYYY-MM-DD/YYYY-MM-DD.")
+        if not (date_in_range(start) and date_in_range(end)):
+            raise ValidationError(DATE_RANGE_MESSAGE)
         if end < start:
             raise ValidationError("The comparison period ends before it starts.")
         if (end - start).days > MAX_DAYS:
@@ -70,8 +72,8 @@ class CompareField(fields.Field):
 
 
 class PeriodArgsSchema(StrictSchema):
-    from_ = fields.Date(data_key="from", metadata={"description": "First local day (default: the operation's start)."})
-    to = fields.Date(metadata={"description": "Last local day, inclusive (default: today)."})
+    from_ = Date(data_key="from", metadata={"description": "First local day (default: the operation's start)."})
+    to = Date(metadata={"description": "Last local day, inclusive (default: today)."})
 
     @validates_schema
     def _in_order(self, data, **kwargs):
@@ -131,7 +133,7 @@ class TallySchema(StrictSchema):
 class ShiftQuerySchema(StrictSchema):
     operation = ident(metadata={"description": "Operation id."})
     team = fields.String(validate=validate.Length(min=1, max=64))
-    date = fields.Date(metadata={"description": "Local day the shift started on."})
+    date = Date(metadata={"description": "Local day the shift started on."})
 
 
 class ShiftSummarySchema(StrictSchema):
