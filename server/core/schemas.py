@@ -36,13 +36,13 @@ def unstorable_problem(value) -> str | None:
     return None
 
 
-def printable_name(key) -> str:
-    """A key from a request, safe to name in an error or a log: control characters and
-    lone surrogates escaped, length bounded."""
-    text_ = str(key)
-    if _UNSTORABLE.search(text_) or not text_.isprintable():
+def printable_name(key, max_length: int = 100) -> str:
+    """A key (or message) from a request, safe to name in an error or a log: control characters
+    and lone surrogates escaped, length bounded."""
+    text_ = key if isinstance(key, str) else str(key)
+    if not text_.isprintable():
         text_ = text_.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return text_[:100]
+    return text_[:max_length]
 
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"
