@@ -16,7 +16,15 @@ login_manager = LoginManager()
 # Phones change address all the time; revocable server sessions do the protecting.
 login_manager.session_protection = None
 
+# last_seen_at is written when it is this stale, not on every request (a write per request would
+# make every read a writer): at most a minute, and at most a tenth of the idle timeout, so a session
+# used more often than nine tenths of the idle timeout is never taken for idle, whatever it is.
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
+LAST_SEEN_FRACTION = 10
+
+
+def last_seen_granularity(idle: timedelta) -> timedelta:
+    return min(LAST_SEEN_GRANULARITY, idle / LAST_SEEN_FRACTION)
 
 
 class SignedInOfficer:
@@ -78,7 +86,7 @@ def load_officer(session_id: str) -> SignedInOfficer | None:
         security_event("session_expired", officer=row.officer_id,
                        reason="idle" if now - row.last_seen_at > idle else "absolute")
         return None
-    if now - row.last_seen_at > LAST_SEEN_GRANULARITY:
+    if now - row.last_seen_at > last_seen_granularity(idle):
         _bookkeeping(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
     return SignedInOfficer(id=row.officer_id, shoulder_number=row.shoulder_number, display_name=row.display_name,
                            role=row.role, team=row.team, active=row.active, session_id=row.id,
