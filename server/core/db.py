@@ -13,6 +13,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -288,7 +289,10 @@ def _sqlite_begin(conn):
     dbapi_conn = conn.connection.dbapi_connection
     queue = getattr(dbapi_conn, "queue_for_writing", None)
     if queue is not None:
-        queue()
+        try:
+            queue()
+        except sqlite3.OperationalError as exc:  # waited too long: as if SQLite had said so (503)
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
