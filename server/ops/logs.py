@@ -45,14 +45,19 @@ class TextFormatter(logging.Formatter):
     chose (a device id, a path, a shoulder number) has its control characters escaped. A
     traceback keeps its lines, each marked "| " so none can pass for an entry of its own."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        return escape_for_log(super().formatMessage(record))
-
-    def formatException(self, ei) -> str:
-        return "\n".join("| " + escape_for_log(line) for line in super().formatException(ei).splitlines())
-
-    def formatStack(self, stack_info: str) -> str:
-        return "\n".join("| " + escape_for_log(line) for line in stack_info.splitlines())
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        line = escape_for_log(self.formatMessage(record))
+        # Not record.exc_text: another handler may have cached its own, unmarked rendering there.
+        blocks = [self.formatException(record.exc_info)] if record.exc_info else \
+            [record.exc_text] if record.exc_text else []
+        if record.stack_info:
+            blocks.append(self.formatStack(record.stack_info))
+        for block in blocks:
+            line += "\n" + "\n".join("| " + escape_for_log(part) for part in block.splitlines())
+        return line
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
