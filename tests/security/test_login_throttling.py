@@ -1,4 +1,4 @@
-"""Login throttling: failed logins per account and per address (Flask-Limiter),
+"""Login throttling: failed logins per account and per address (limits),
 shared by every gunicorn worker through Redis; 429 with Retry-After in our JSON shape."""
 from __future__ import annotations
 
