@@ -143,8 +143,16 @@ def date_in_range(value: date) -> bool:
     return EARLIEST_DATE <= value <= LATEST_DATE
 
 
+# The range as the OpenAPI document states it (a pattern: OpenAPI has no minimum for a date).
+DATE_PATTERN = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+
+
 class Date(fields.Date):
     """A day, YYYY-MM-DD, between EARLIEST_DATE and LATEST_DATE."""
+
+    def __init__(self, **kw):
+        kw["metadata"] = {"pattern": DATE_PATTERN, **(kw.get("metadata") or {})}
+        super().__init__(**kw)
 
     def _deserialize(self, value, attr, data, **kwargs):
         day = super()._deserialize(value, attr, data, **kwargs)
@@ -157,6 +165,12 @@ class AwareDateTime(fields.AwareDateTime):
     """An instant with a UTC offset, its day between EARLIEST_DATE and LATEST_DATE. Checked on the
     clock time as sent, before anything converts it (0001-01-01T00:00:00+01:00 cannot be
     put in UTC at all)."""
+
+    def __init__(self, **kw):
+        md = dict(kw.get("metadata") or {})
+        md["description"] = (md.get("description", "") + f" Between {EARLIEST_DATE} and {LATEST_DATE}.").strip()
+        kw["metadata"] = md
+        super().__init__(**kw)
 
     def _deserialize(self, value, attr, data, **kwargs):
         instant = super()._deserialize(value, attr, data, **kwargs)
