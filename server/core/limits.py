@@ -22,13 +22,14 @@ import logging
 import math
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from .errors import ApiError
+from .security import is_public_request
 from .seclog import security_event
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,11 @@ def count_login_attempt(shoulder_number: str) -> LoginAttempt:
 def limit_anonymous_requests() -> None:
     """before_request: an API request without a session counts against ANON_LIMIT_PER_ADDRESS
     (checked before the access policy and before any body is read)."""
-    if not request.path.startswith("/api/") or current_user.is_authenticated:
+    if not request.path.startswith("/api/"):
+        return
+    # A signed-in request to a view that needs a session loads it anyway (the access policy);
+    # a public view never loads it here (the OpenAPI document answers with the database down).
+    if "_user_id" in session and not is_public_request() and current_user.is_authenticated:
         return
     item = parse(current_app.config["ANON_LIMIT_PER_ADDRESS"])
     ids = ("anonymous", address_key())

@@ -79,6 +79,13 @@ def _current_view():
     return view
 
 
+def is_public_request() -> bool:
+    """Does this request go to a view anyone may call (or to no view at all)?"""
+    if request.endpoint is None:
+        return True
+    return request.endpoint in PUBLIC_ENDPOINTS or bool(_view_attr(_current_view(), _PUBLIC))
+
+
 def enforce_access_policy() -> None:
     """before_request: deny by default, then roles, then CSRF."""
     if request.endpoint is None:
@@ -179,8 +186,7 @@ def body_limit() -> int:
     """Bytes a body may have: small for a request anyone can make (logging in, a public view),
     MAX_CONTENT_LENGTH for a signed-in officer's (the access policy has already run)."""
     cfg = current_app.config
-    view = _current_view()
-    if request.endpoint in PUBLIC_ENDPOINTS or _view_attr(view, _PUBLIC) or not current_user.is_authenticated:
+    if is_public_request() or not current_user.is_authenticated:
         return int(cfg["ANON_MAX_BODY_BYTES"])
     return int(cfg["MAX_CONTENT_LENGTH"])
 
