@@ -26,7 +26,7 @@ from flask import Flask, current_app, request, session
 from flask_login import current_user
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from .errors import ApiError
 from .security import is_public_request
@@ -53,12 +53,12 @@ def address_key() -> str:
 class Throttle:
     """Moving-window counters with an atomic hit, a refund, and an in-memory fallback."""
 
-    def __init__(self, storage, prefix: str):
+    def __init__(self, storage, prefix: str, strategy=MovingWindowRateLimiter):
         self.prefix = prefix
         self.storage = storage
-        self.primary = MovingWindowRateLimiter(storage)
+        self.primary = strategy(storage)
         self.fallback_storage = MemoryStorage()
-        self.fallback = MovingWindowRateLimiter(self.fallback_storage)
+        self.fallback = strategy(self.fallback_storage)
         self._dead_until = 0.0
 
     def _pick(self):
@@ -112,10 +112,10 @@ def _throttle() -> Throttle:
     return current_app.extensions["beatbook_throttle"]
 
 
-def _refuse(item: RateLimitItem, message: str, ids: tuple[str, ...], event: str) -> ApiError:
+def _refuse(throttle: Throttle, item: RateLimitItem, message: str, ids: tuple[str, ...], event: str) -> ApiError:
     security_event(event, logging.WARNING, limit=str(item), key=ids[-1])
     return ApiError(429, message, code="too_many_requests",
-                    headers={"Retry-After": str(_throttle().retry_after(item, *ids))})
+                    headers={"Retry-After": str(throttle.retry_after(item, *ids))})
 
 
 class LoginAttempt:
@@ -141,7 +141,7 @@ def count_login_attempt(shoulder_number: str) -> LoginAttempt:
     for item, ids, message in limits:
         if not throttle.hit(item, *ids):
             LoginAttempt(counted).succeeded()  # not evaluated: the other limit's count goes back
-            raise _refuse(item, message, ids, "login_throttled")
+            raise _refuse(throttle, item, message, ids, "login_throttled")
         counted.append((item, ids))
     return LoginAttempt(counted)
 
@@ -157,16 +157,21 @@ def limit_anonymous_requests() -> None:
         return
     item = parse(current_app.config["ANON_LIMIT_PER_ADDRESS"])
     ids = ("anonymous", address_key())
-    if not _throttle().hit(item, *ids):
-        raise _refuse(item, ANON_MESSAGE, ids, "anonymous_throttled")
+    throttle = current_app.extensions["beatbook_anonymous_throttle"]
+    if not throttle.hit(item, *ids):
+        raise _refuse(throttle, item, ANON_MESSAGE, ids, "anonymous_throttled")
 
 
 def init_limits(app: Flask) -> Throttle:
     """The counters, on Redis (REDIS_URL) or in memory."""
     cfg = app.config
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
-    throttle = Throttle(storage_from_string(cfg["RATELIMIT_STORAGE_URI"]), "beatbook")
-    app.extensions["beatbook_limiter"] = throttle  # tests reset it between tests
+    storage = storage_from_string(cfg["RATELIMIT_STORAGE_URI"])
+    throttle = Throttle(storage, "beatbook")
+    app.extensions["beatbook_limiter"] = throttle  # tests reset it (and so the shared storage) between tests
     app.extensions["beatbook_throttle"] = throttle
+    # A fixed window (one counter per address and minute) for the generous cap: a moving window
+    # keeps an entry per request, costly at hundreds a minute.
+    app.extensions["beatbook_anonymous_throttle"] = Throttle(storage, "beatbook", FixedWindowRateLimiter)
     app.before_request(limit_anonymous_requests)
     return throttle
