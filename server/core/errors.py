@@ -62,7 +62,7 @@ def bounded_fields(fields: dict) -> dict[str, list[str]]:
             out[MORE_FIELDS] = [f"{left} more field{'s' if left != 1 else ''} with problems not listed."]
             break
         msgs = msgs if isinstance(msgs, (list, tuple)) else [msgs]
-        out[printable_name(name)] = [printable_name(m, 500) for m in msgs[:MAX_MESSAGES_PER_FIELD]]
+        out[printable_name(name)] = [printable_name(m, 4000) for m in msgs[:MAX_MESSAGES_PER_FIELD]]
     return out
 
 
