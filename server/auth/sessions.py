@@ -1,17 +1,20 @@
 """Cookie sessions backed by a server-side LoginSession row."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import current_app, has_request_context, request, session
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 
 from ..core.db import WRITE_METHODS, core_execute, db, end_reading, start_reading, utcnow
 from ..core.errors import ApiError
 from ..core.seclog import security_event
 from .models import LoginSession, Officer
 
+log = logging.getLogger(__name__)
 login_manager = LoginManager()
 # Phones change address all the time; revocable server sessions do the protecting.
 login_manager.session_protection = None
@@ -115,8 +118,13 @@ def _bookkeeping(stmt) -> None:
         db.session.commit()
         return
     # beatbook_writer: on SQLite, queue for the write lock like any writer (core/db.py)
-    with db.engine.execution_options(beatbook_writer=True).begin() as conn:
-        conn.execute(stmt)
+    try:
+        with db.engine.execution_options(beatbook_writer=True).begin() as conn:
+            conn.execute(stmt)
+    except OperationalError as exc:
+        # The write lock is held elsewhere (a backup) past the write wait: a read is still served;
+        # the next request records when the session was seen.
+        log.warning("session bookkeeping skipped: %s", type(exc.orig).__name__ if exc.orig else exc)
 
 
 def start_session(officer: Officer) -> SignedInOfficer:

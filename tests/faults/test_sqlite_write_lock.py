@@ -136,3 +136,35 @@ def test_writers_queued_behind_each_other_also_give_up_within_the_wait(sqlite_ur
             holder.rollback()
             holder.close()
             db.engine.dispose()
+
+
+def test_a_read_is_served_while_the_lock_is_held_even_when_the_session_is_due_a_last_seen_write(sqlite_url):
+    import sqlite3
+
+    from server.auth.models import LoginSession
+    from tests.conftest import ApiClient
+    url, _, _ = sqlite_url
+    app = create_app({"BEATBOOK_ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "x" * 40,
+                      "SQLITE_WRITE_WAIT_SECONDS": 0.5})
+    client = ApiClient(app)
+    assert client.login("PC4001").status_code == 200
+    with app.app_context():
+        ls = db.session.scalars(select(LoginSession)).one()
+        ls.last_seen_at = ls.last_seen_at - timedelta(minutes=5)  # due a last-seen write
+        db.session.commit()
+    holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        resp = client.get("/api/auth/me")
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        assert time.monotonic() - started < 2
+        # A write cannot be served: 503, nothing acknowledged.
+        resp = client.post("/api/auth/logout")
+        assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "database_unavailable"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/api/auth/me").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
