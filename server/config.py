@@ -1,6 +1,7 @@
 """Load configuration: config/default.py, then config/<env>.py, then the environment."""
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from datetime import timedelta
@@ -239,7 +240,7 @@ def validate_production_settings(config, env: str) -> None:
 
 
 def _positive_number(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         return None
     return value
 

@@ -99,9 +99,9 @@ class Throttle:
         """Seconds until the window lets one more attempt through."""
         try:
             reset_at = self._run(lambda strategy, _: strategy.get_window_stats(item, self.prefix, *ids).reset_time)
-        except Exception:  # storage unreachable: a safe guess
+        except Exception:  # noqa: BLE001  (storage unreachable: a safe guess)
             return 60
-        return max(1, int(math.ceil(reset_at - time.time())))
+        return max(1, math.ceil(reset_at - time.time()))
 
     def reset(self) -> None:
         self._run(lambda _, storage: storage.reset())

@@ -119,7 +119,7 @@ def test_a_write_lock_held_outside_the_app_is_a_json_503_within_the_wait(sqlite_
 
 def test_writers_queued_behind_each_other_also_give_up_within_the_wait(sqlite_url):
     """The app's own writers queue on a file lock first: that wait is bounded too."""
-    url, _, app = sqlite_url
+    url, _, _ = sqlite_url
     fast = create_app({"BEATBOOK_ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "x" * 40,
                        "SQLITE_WRITE_WAIT_SECONDS": 0.5})
     with fast.app_context():

@@ -179,7 +179,7 @@ def test_a_device_id_cannot_forge_a_log_line(officer_client, operation, caplog, 
     caplog.set_level(logging.INFO)
     resp = officer_client.sync(records=[f.arrest(operation.id)], device_id="phone" + value)
     assert resp.status_code in (200, 422)
-    texts, jsons = _assert_one_safe_line_each(caplog, value)
+    _, jsons = _assert_one_safe_line_each(caplog, value)
     if resp.status_code == 200:
         assert any(json.loads(j).get("device_id") == "phone" + value for j in jsons)
 

@@ -2,7 +2,6 @@
 shared by every gunicorn worker through Redis; 429 with Retry-After in our JSON shape."""
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
