@@ -157,7 +157,8 @@ class Server:
     def __enter__(self) -> "Server":
         port = _free_port()
         env = dict(os.environ, BEATBOOK_ENV="development", DATABASE_URL=self.backend.url, SECRET_KEY=SECRET,
-                   GUNICORN_BIND=f"127.0.0.1:{port}", PYTHONPATH=str(ROOT))
+                   GUNICORN_BIND=f"127.0.0.1:{port}", PYTHONPATH=str(ROOT),
+                   ANON_LIMIT_PER_ADDRESS="100000000 per minute")  # wrk's hello-world has no session
         if self.workers:
             env["GUNICORN_WORKERS"] = str(self.workers)
         self._log = open(self.log_path, "ab")

@@ -52,3 +52,12 @@ METRICS_TOKEN = None
 # Logs: "json" (one object per line) or "text".
 LOG_FORMAT = "text"
 LOG_LEVEL = "INFO"
+
+# ---- hostile input ----
+# A body anyone can send (logging in: no session yet) is small; parsing it costs no more than this.
+ANON_MAX_BODY_BYTES = 4096
+# API requests without a session, per address: generous (a station's phones share one address).
+ANON_LIMIT_PER_ADDRESS = "300 per minute"
+# SQLite: a writer waits at most this long for the write lock (a backup or the sqlite3 shell may
+# hold it), then gets 503 with Retry-After; well under gunicorn's 30 s worker timeout.
+SQLITE_WRITE_WAIT_SECONDS = 10.0

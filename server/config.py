@@ -1,6 +1,7 @@
 """Load configuration: config/default.py, then config/<env>.py, then the environment."""
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from datetime import timedelta
@@ -20,7 +21,7 @@ ENVIRONMENTS = ("development", "testing", "production")
 ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FORCE_TIMEZONE", "SYNC_MAX_ITEMS",
             "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_MINUTES", "SESSION_COOKIE_SECURE",
             "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS", "MAX_CONTENT_LENGTH",
-            "TRUSTED_PROXY_COUNT")
+            "TRUSTED_PROXY_COUNT", "ANON_MAX_BODY_BYTES", "ANON_LIMIT_PER_ADDRESS", "SQLITE_WRITE_WAIT_SECONDS")
 
 
 class ConfigError(click.ClickException, RuntimeError):
@@ -30,9 +31,18 @@ class ConfigError(click.ClickException, RuntimeError):
     exit_code = 78
 
 
+# Settings that may be fractions (a short idle timeout in a test or a demo: 0.5 minutes).
+FRACTIONAL_KEYS = frozenset({"SESSION_IDLE_MINUTES", "SQLITE_WRITE_WAIT_SECONDS"})
+
+
 def _coerce(current, value: str, key: str = "setting"):
     if isinstance(current, bool):
         return value.strip().lower() in ("1", "true", "yes", "on")
+    if key in FRACTIONAL_KEYS:
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"{key} must be a number, not {value!r}.") from None
     if isinstance(current, int):
         try:
             return int(value)
@@ -195,10 +205,24 @@ def validate_production_settings(config, env: str) -> None:
                           f"(0 to 5; 1 behind one nginx), not {config.get('TRUSTED_PROXY_COUNT')!r}.") from None
     config["TRUSTED_PROXY_COUNT"] = proxies
 
+    for key, low, high, unit in (("SQLITE_WRITE_WAIT_SECONDS", 0.1, 25, "seconds, under gunicorn's 30 s worker timeout"),
+                                 ("SESSION_IDLE_MINUTES", 0.05, 24 * 60, "minutes")):
+        value = _positive_number(config.get(key))
+        if value is None or not low <= value <= high:
+            raise ConfigError(f"{key} must be a number from {low} to {high} ({unit}), not {config.get(key)!r}.")
+        config[key] = value
+    for key in ("ANON_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS"):
+        _check_rate_limit(key, config.get(key))
+    body = config.get("ANON_MAX_BODY_BYTES")
+    if not isinstance(body, int) or isinstance(body, bool) or not 256 <= body <= int(config.get("MAX_CONTENT_LENGTH") or body):
+        raise ConfigError(f"ANON_MAX_BODY_BYTES must be a whole number of bytes from 256 to MAX_CONTENT_LENGTH, "
+                          f"not {body!r}.")
+
     url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
     if url.startswith("sqlite"):
         from .core.db import sqlite_engine_options
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
+                                                                    config["SQLITE_WRITE_WAIT_SECONDS"])
     if url.startswith("postgresql") and "connect_timeout" not in url:
         # An unreachable database host fails a request (and /readyz) in seconds, not minutes.
         options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
@@ -213,6 +237,20 @@ def validate_production_settings(config, env: str) -> None:
     if token and len(str(token)) < 16:
         raise ConfigError("METRICS_TOKEN is too short; use at least 16 random characters (or leave it unset "
                           "to serve /metrics to localhost only).")
+
+
+def _positive_number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        return None
+    return value
+
+
+def _check_rate_limit(key: str, value) -> None:
+    from limits import parse_many
+    try:
+        parse_many(str(value))
+    except ValueError:
+        raise ConfigError(f"{key} must be a rate such as \"300 per minute\", not {value!r}.") from None
 
 
 def check_environment() -> None:

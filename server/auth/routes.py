@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from ..core.db import db
 from ..core.errors import ApiError
+from ..core.limits import count_login_attempt
 from ..core.security import ALL_ROLES, public, requires, security_event
 from ..operations.models import Operation
 from .models import Officer
@@ -23,7 +24,9 @@ def _session_payload(officer) -> dict:
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
 @blp.alt_response(401, description="Wrong shoulder number or password")
+@blp.alt_response(429, description="Too many failed logins for this account or address")
 def login(creds):
+    attempt = count_login_attempt(creds["shoulder_number"])  # 429 once the failures are used up
     officer = db.session.scalar(
         db.select(Officer).where(Officer.shoulder_number == creds["shoulder_number"].strip().upper()))
     if officer is None:
@@ -31,6 +34,7 @@ def login(creds):
     if officer is None or not officer.check_password(creds["password"]) or not officer.active:
         security_event("login_failed", logging.WARNING, shoulder_number=creds["shoulder_number"][:16])
         raise ApiError(401, "Shoulder number or password is wrong.", code="login_failed")
+    attempt.succeeded()
     signed_in = start_session(officer)
     security_event("login", officer=signed_in.id, role=signed_in.role)
     return _session_payload(signed_in)

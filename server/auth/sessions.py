@@ -1,22 +1,33 @@
 """Cookie sessions backed by a server-side LoginSession row."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import current_app, has_request_context, request, session
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 
 from ..core.db import WRITE_METHODS, core_execute, db, end_reading, start_reading, utcnow
 from ..core.errors import ApiError
 from ..core.seclog import security_event
 from .models import LoginSession, Officer
 
+log = logging.getLogger(__name__)
 login_manager = LoginManager()
 # Phones change address all the time; revocable server sessions do the protecting.
 login_manager.session_protection = None
 
+# last_seen_at is written when it is this stale, not on every request (a write per request would
+# make every read a writer): at most a minute, and at most a tenth of the idle timeout, so a session
+# used more often than nine tenths of the idle timeout is never taken for idle, whatever it is.
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
+LAST_SEEN_FRACTION = 10
+
+
+def last_seen_granularity(idle: timedelta) -> timedelta:
+    return min(LAST_SEEN_GRANULARITY, idle / LAST_SEEN_FRACTION)
 
 
 class SignedInOfficer:
@@ -78,7 +89,7 @@ def load_officer(session_id: str) -> SignedInOfficer | None:
         security_event("session_expired", officer=row.officer_id,
                        reason="idle" if now - row.last_seen_at > idle else "absolute")
         return None
-    if now - row.last_seen_at > LAST_SEEN_GRANULARITY:
+    if now - row.last_seen_at > last_seen_granularity(idle):
         _bookkeeping(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
     return SignedInOfficer(id=row.officer_id, shoulder_number=row.shoulder_number, display_name=row.display_name,
                            role=row.role, team=row.team, active=row.active, session_id=row.id,
@@ -107,8 +118,13 @@ def _bookkeeping(stmt) -> None:
         db.session.commit()
         return
     # beatbook_writer: on SQLite, queue for the write lock like any writer (core/db.py)
-    with db.engine.execution_options(beatbook_writer=True).begin() as conn:
-        conn.execute(stmt)
+    try:
+        with db.engine.execution_options(beatbook_writer=True).begin() as conn:
+            conn.execute(stmt)
+    except OperationalError as exc:
+        # The write lock is held elsewhere (a backup) past the write wait: a read is still served;
+        # the next request records when the session was seen.
+        log.warning("session bookkeeping skipped: %s", type(exc.orig).__name__ if exc.orig else exc)
 
 
 def start_session(officer: Officer) -> SignedInOfficer:

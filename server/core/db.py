@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -12,6 +13,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -67,7 +69,11 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-DEFAULT_BUSY_MS = 30000
+# A writer waits this long for the write lock (another writer, a backup, the sqlite3 shell), then
+# fails with "database is locked", answered as a JSON 503 with Retry-After (core/errors.py): well
+# under gunicorn's worker timeout (30 s), which would otherwise kill the worker mid-request.
+DEFAULT_WRITE_WAIT_SECONDS = 10
+DEFAULT_BUSY_MS = DEFAULT_WRITE_WAIT_SECONDS * 1000
 PYTHON_DEFAULT_BUSY_MS = 5000  # sqlite3.connect(timeout=5.0)
 
 
@@ -79,8 +85,8 @@ def _sqlite_on_connect(dbapi_conn, _record):
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    # Wait up to 30 s for the write lock, unless the engine was given its own
-    # timeout (connect_args={"timeout": seconds}; Python's default is 5 s).
+    # Wait up to DEFAULT_BUSY_MS for the write lock, unless the engine was given its own
+    # timeout (connect_args={"timeout": seconds}: SQLITE_WRITE_WAIT_SECONDS; Python's default is 5 s).
     if cur.execute("PRAGMA busy_timeout").fetchone()[0] == PYTHON_DEFAULT_BUSY_MS:
         cur.execute(f"PRAGMA busy_timeout={DEFAULT_BUSY_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -118,11 +124,14 @@ class WriterQueueConnection(sqlite3.Connection):
 
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
+        # The whole wait for the write lock (the queue, then SQLite's own lock) is bounded by this.
+        self._write_wait = float(kwargs.get("timeout", DEFAULT_WRITE_WAIT_SECONDS))
         name = str(database)
         in_memory = name == ":memory:" or name == "" or "mode=memory" in name
         self._writer_lock_path = None if in_memory else name.removeprefix("file:").split("?", 1)[0] + "-writer.lock"
         self._writer_lock_fd: int | None = None
         self._writer_lock_held = False
+        self._busy_shortened = False
         self._changes_seen = 0
 
     def queue_for_writing(self) -> None:
@@ -130,13 +139,43 @@ class WriterQueueConnection(sqlite3.Connection):
             return
         if self._writer_lock_fd is None:
             self._writer_lock_fd = os.open(self._writer_lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self._writer_lock_fd, fcntl.LOCK_EX)
+        waited = self._wait_for_writer_lock()
         self._writer_lock_held = True
+        if waited > 0.05:
+            # What is left of the wait is what SQLite's lock may take (an outside program may hold it).
+            left_ms = max(1, int((self._write_wait - waited) * 1000))
+            self.execute(f"PRAGMA busy_timeout={left_ms}")
+            self._busy_shortened = True
+
+    def _wait_for_writer_lock(self) -> float:
+        """Take the queue's flock within the write wait; seconds waited. A blocking flock cannot time
+        out, so it is tried without blocking, sleeping a little longer each time (at most 5 ms: the
+        next writer still starts within milliseconds of the last one's commit)."""
+        started = time.monotonic()
+        pause = 0.0005
+        while True:
+            try:
+                fcntl.flock(self._writer_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return time.monotonic() - started
+            except BlockingIOError:
+                pass
+            waited = time.monotonic() - started
+            if waited >= self._write_wait:
+                raise sqlite3.OperationalError(
+                    f"database is locked: waited {waited:.1f} s for the other writers")
+            time.sleep(min(pause, self._write_wait - waited))
+            pause = min(pause * 2, 0.005)
 
     def done_writing(self) -> None:
         if self._writer_lock_held:
             self._writer_lock_held = False
             fcntl.flock(self._writer_lock_fd, fcntl.LOCK_UN)
+            if self._busy_shortened:
+                self._busy_shortened = False
+                try:
+                    self.execute(f"PRAGMA busy_timeout={int(self._write_wait * 1000)}")
+                except sqlite3.ProgrammingError:  # closing: nothing left to restore
+                    pass
 
     def commit(self):
         wrote = self._writer_lock_held
@@ -177,10 +216,12 @@ class WriterQueueConnection(sqlite3.Connection):
                 self._writer_lock_fd = None
 
 
-def sqlite_engine_options(options: dict) -> dict:
-    """Engine options for a SQLite database: connections that queue their writers (above)."""
+def sqlite_engine_options(options: dict, write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS) -> dict:
+    """Engine options for a SQLite database: connections that queue their writers (above), and
+    wait for the write lock at most write_wait_seconds."""
     connect_args = dict(options.get("connect_args") or {})
     connect_args.setdefault("factory", WriterQueueConnection)
+    connect_args.setdefault("timeout", write_wait_seconds)
     return dict(options, connect_args=connect_args)
 
 
@@ -248,7 +289,10 @@ def _sqlite_begin(conn):
     dbapi_conn = conn.connection.dbapi_connection
     queue = getattr(dbapi_conn, "queue_for_writing", None)
     if queue is not None:
-        queue()
+        try:
+            queue()
+        except sqlite3.OperationalError as exc:  # waited too long: as if SQLite had said so (503)
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:

@@ -11,6 +11,7 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .schemas import printable_name
 from .seclog import log_access_denied
 
 log = logging.getLogger(__name__)
@@ -45,22 +46,46 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
+# An answer names at most this many fields (a body of 300,000 unknown keys was answered with
+# 8 MB naming each), and at most a few problems per field.
+MAX_ERROR_FIELDS = 20
+MAX_MESSAGES_PER_FIELD = 5
+MORE_FIELDS = "_more"
+
+
+def bounded_fields(fields: dict) -> dict[str, list[str]]:
+    """At most MAX_ERROR_FIELDS entries, names made printable, plus one saying how many were left out."""
+    out: dict[str, list[str]] = {}
+    for name, msgs in fields.items():
+        if len(out) == MAX_ERROR_FIELDS:
+            left = len(fields) - MAX_ERROR_FIELDS
+            out[MORE_FIELDS] = [f"{left} more field{'s' if left != 1 else ''} with problems not listed."]
+            break
+        msgs = msgs if isinstance(msgs, (list, tuple)) else [msgs]
+        out[printable_name(name)] = [printable_name(m, 4000) for m in msgs[:MAX_MESSAGES_PER_FIELD]]
+    return out
+
+
 def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
-    """Turn marshmallow's nested messages into {"a.0.b": ["problem"]}."""
+    """Turn marshmallow's nested messages into {"a.0.b": ["problem"]}, bounded (bounded_fields)."""
+    return bounded_fields(_flatten(messages, prefix))
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}.{key}" if prefix else str(key)
             if key == "_schema":
                 name = prefix or "_schema"
-            for k, v in flatten_messages(value, name).items():
+            for k, v in _flatten(value, name).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(messages, (list, tuple)):
         if all(isinstance(m, str) for m in messages):
             out[prefix or "_schema"] = list(messages)
         else:
             for m in messages:
-                for k, v in flatten_messages(m, prefix).items():
+                for k, v in _flatten(m, prefix).items():
                     out.setdefault(k, []).extend(v)
     else:
         out[prefix or "_schema"] = [str(messages)]
@@ -71,7 +96,7 @@ def error_response(status: int, message: str, code: str | None = None, fields=No
                    headers=None, extra=None):
     body = {"status": status, "code": code or DEFAULT_CODES.get(status, "error"), "message": message}
     if fields:
-        body["fields"] = fields
+        body["fields"] = bounded_fields(fields)
     if extra:
         body.update(extra)
     resp = jsonify({"error": body})
@@ -107,7 +132,7 @@ def register_error_handlers(app: Flask) -> None:
             # webargs: {"json": {...}} / {"query": {...}}; the location is noise to a user.
             fields: dict[str, list[str]] = {}
             for location, msgs in messages.items():
-                for k, v in flatten_messages(msgs).items():
+                for k, v in _flatten(msgs).items():
                     fields.setdefault(k, []).extend(v)
             return error_response(422, "Some fields are missing or invalid.", "validation_error", fields)
         headers = {}

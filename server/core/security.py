@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from functools import wraps
 from typing import Callable, Iterable
 
 from flask import Flask, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from sqlalchemy import or_
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
@@ -78,6 +80,13 @@ def _current_view():
     return view
 
 
+def is_public_request() -> bool:
+    """Does this request go to a view anyone may call (or to no view at all)?"""
+    if request.endpoint is None:
+        return True
+    return request.endpoint in PUBLIC_ENDPOINTS or bool(_view_attr(_current_view(), _PUBLIC))
+
+
 def enforce_access_policy() -> None:
     """before_request: deny by default, then roles, then CSRF."""
     if request.endpoint is None:
@@ -111,22 +120,108 @@ def check_csrf() -> None:
                        code="csrf_failed", fields={CSRF_HEADER: ["Missing or out of date."]})
 
 
+# JSON nested deeper than this is refused before it is parsed: no request of the API nests more
+# than a few levels, and Python's parser recurses (3,000 levels of [[[ was a RecursionError, a 500).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+
+
+def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if brackets outside strings nest deeper than limit (a scan of the bytes, no parsing)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for c in _JSON_STRING.sub(b"", raw).translate(None, delete=_NOT_BRACKETS):
+        if c in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """JSON as RFC 8259 has it: NaN and Infinity (which Python's parser accepts) are refused."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_constant", _refuse_constant)
+        return super().loads(s, **kwargs)
+
+
 def _json_problem(raw: bytes) -> str:
     """Where the body stops being JSON, for the error message (never echoes the body)."""
     try:
-        json.loads(raw)
+        json.loads(raw, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         return "it is not UTF-8 text."
+    except json.JSONDecodeError as exc:
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}."
     except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            return f"{exc.msg} at line {exc.lineno} column {exc.colno}."
+        if "JSON number" in str(exc):
+            return "NaN and Infinity are not JSON numbers."
+        if "digits" in str(exc):
+            return "a number has too many digits."
         return "it could not be read."
+    except RecursionError:
+        return "it is nested too deeply."
     return "it could not be read."
 
 
+def _malformed(detail: str) -> ApiError:
+    return ApiError(400, f"The body is not valid JSON: {detail}", code="malformed_json",
+                    fields={"_body": [f"Not valid JSON: {detail}"]})
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"The request body is too large: at most {limit} bytes here.", code="too_large",
+                    fields={"_body": [f"At most {limit} bytes."]})
+
+
+def body_limit() -> int:
+    """Bytes a body may have: small for a request anyone can make (logging in, a public view),
+    MAX_CONTENT_LENGTH for a signed-in officer's (the access policy has already run)."""
+    cfg = current_app.config
+    if is_public_request() or not current_user.is_authenticated:
+        return int(cfg["ANON_MAX_BODY_BYTES"])
+    return int(cfg["MAX_CONTENT_LENGTH"])
+
+
+def _read_body(limit: int) -> bytes:
+    """The whole body, refused with 413 as soon as it is known to be over limit. A chunked body
+    (no Content-Length) is read from the server's stream up to one byte past the limit: werkzeug's
+    own limit on it cuts the body short silently, which then read as malformed JSON."""
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise _too_large(limit)
+        return request.get_data(cache=True)
+    stream = request.environ.get("wsgi.input")
+    if stream is None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data(cache=True)  # the server cannot tell where it ends: werkzeug reads nothing
+    chunks, size = [], 0
+    while True:
+        chunk = stream.read(min(65536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+    raw = b"".join(chunks)
+    request._cached_data = raw  # what get_data() and get_json() read from now on
+    return raw
+
+
 def require_json_body() -> None:
-    """before_request: bodies must be JSON (also keeps cross-site forms out), and well-formed."""
-    if request.method not in ("POST", "PUT", "PATCH"):
+    """before_request: bodies must be JSON (also keeps cross-site forms out), no larger than the
+    caller may send, not nested absurdly, and well-formed; checked on the bytes before parsing."""
+    if request.method not in ("POST", "PUT", "PATCH") or request.endpoint is None:
         return
     has_body = request.content_length not in (None, 0) or "chunked" in request.headers.get("Transfer-Encoding", "")
     if not has_body:
@@ -138,14 +233,15 @@ def require_json_body() -> None:
         return
     if not request.is_json:
         raise ApiError(415, "Send the body as application/json.", fields={"Content-Type": ["Must be application/json."]})
+    raw = _read_body(body_limit())
+    if json_too_deep(raw):
+        raise _malformed(f"it is nested more than {MAX_JSON_DEPTH} levels deep.")
     try:
         request.get_json()  # parsed once and cached for the view
     except RequestEntityTooLarge:
         raise
     except BadRequest:
-        detail = _json_problem(request.get_data(cache=True))
-        raise ApiError(400, f"The body is not valid JSON: {detail}", code="malformed_json",
-                       fields={"_body": [f"Not valid JSON: {detail}"]})
+        raise _malformed(_json_problem(raw)) from None
 
 
 # ---- object-level rules for records -------------------------------------------------
@@ -225,6 +321,9 @@ def init_security(app: Flask) -> None:
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    sort_keys = app.json.sort_keys
+    app.json = StrictJSONProvider(app)
+    app.json.sort_keys = sort_keys
     app.before_request(enforce_access_policy)
     app.before_request(end_reading_before_view)
     app.before_request(require_json_body)

@@ -1,6 +1,6 @@
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from ..core.schemas import StrictSchema, text
+from ..core.schemas import Date, StrictSchema, text
 from ..core.validators import normalise_district, validate_district
 
 
@@ -28,9 +28,9 @@ class OperationSchema(StrictSchema):
     description = text(4000, load_default="")
     local_policing_area = text(64, 1, required=True)
     target_areas = fields.List(DistrictField(), required=True, validate=validate.Length(min=1, max=50))
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(allow_none=True, load_default=None,
-                          metadata={"description": "Last day; on or after starts_on (null: open-ended)."})
+    starts_on = Date(required=True)
+    ends_on = Date(allow_none=True, load_default=None,
+                   metadata={"description": "Last day; on or after starts_on (null: open-ended)."})
     is_policing_operation = fields.Boolean(load_default=True, metadata={
         "description": "A named policing operation (police.uk: \"Part of a policing operation\"); "
                        "false for routine patrol or a comparison baseline."})

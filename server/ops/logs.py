@@ -25,6 +25,48 @@ QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _HANDLER_MARK = "_beatbook_handler"
 
 
+# Characters that could forge or hide a log line in a terminal or a file: C0/C1 controls (newline,
+# carriage return, escape), Unicode line and paragraph separators, bidirectional overrides, and
+# lone surrogates (which cannot even be written as UTF-8). Escaped as \xNN / \uNNNN.
+_UNSAFE_IN_LOGS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape_char(m: re.Match) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_for_log(text: str) -> str:
+    return _UNSAFE_IN_LOGS.sub(_escape_char, text)
+
+
+class TextFormatter(logging.Formatter):
+    """The text format, one line per entry whatever a request put in it: every value a client
+    chose (a device id, a path, a shoulder number) has its control characters escaped. A
+    traceback keeps its lines, each marked "| " so none can pass for an entry of its own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        line = escape_for_log(self.formatMessage(record))
+        # Not record.exc_text: another handler may have cached its own, unmarked rendering there.
+        blocks = [self.formatException(record.exc_info)] if record.exc_info else \
+            [record.exc_text] if record.exc_text else []
+        if record.stack_info:
+            blocks.append(self.formatStack(record.stack_info))
+        for block in blocks:
+            line += "\n" + "\n".join("| " + escape_for_log(part) for part in block.splitlines())
+        return line
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def text_formatter() -> TextFormatter:
+    return TextFormatter(TEXT_FORMAT)
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
@@ -34,8 +76,10 @@ class RequestIdFilter(logging.Filter):
 
 def json_formatter() -> JsonFormatter:
     # "time": ISO 8601 in UTC with microseconds, as in gunicorn's own lines (config/gunicorn.conf.py).
+    # ASCII only: every control character, line separator and lone surrogate in a value is a JSON
+    # escape, so a value can never end the line or fail to encode.
     return JsonFormatter("%(levelname)s %(name)s %(message)s %(request_id)s", timestamp="time",
-                         rename_fields={"levelname": "level", "name": "logger"})
+                         rename_fields={"levelname": "level", "name": "logger"}, json_ensure_ascii=True)
 
 
 def configure_logging(app: Flask) -> None:
@@ -53,8 +97,7 @@ def configure_logging(app: Flask) -> None:
     if app.config["LOG_FORMAT"] == "json":
         handler.setFormatter(json_formatter())
     else:
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+        handler.setFormatter(text_formatter())
     root.addHandler(handler)
     root.setLevel(str(app.config.get("LOG_LEVEL") or "INFO").upper())
     # Importing Flask-Migrate/Alembic logs plugin set-up at INFO in every worker; migrations

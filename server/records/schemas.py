@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from ..core.schemas import PageArgsSchema, StrictSchema, ident, text
+from ..core.schemas import AwareDateTime, Date, Integer, PageArgsSchema, StrictSchema, ident, text
 from ..operations.schemas import DistrictField
 from . import reference as ref
 from .access import audit_view, withheld_fields
@@ -36,12 +36,12 @@ class OfficerRefSchema(StrictSchema):
 class RecordBaseSchema(StrictSchema):
     id = fields.UUID(required=True, metadata={"description": "Made on the phone; the identity used to de-duplicate."})
     kind = fields.String(required=True, validate=validate.OneOf(list(ref.KINDS)))
-    base_version = fields.Integer(load_only=True, allow_none=True, load_default=None,
+    base_version = Integer(load_only=True, allow_none=True, load_default=None,
                                   validate=validate.Range(min=1),
                                   metadata={"description": "For an edit: the version the change was made on."})
     operation_id = ident(required=True)
     shift_id = fields.UUID(allow_none=True, load_default=None)
-    occurred_at = fields.AwareDateTime(required=True, metadata={
+    occurred_at = AwareDateTime(required=True, metadata={
         "description": "With a UTC offset; stored in UTC. From 2000 on, and not more than 15 minutes ahead of "
                        "the server's clock."})
     area = DistrictField(required=True, metadata={"description": "Postcode district, e.g. NN3."})
@@ -233,8 +233,8 @@ class RecordQuerySchema(PageArgsSchema):
     area = DistrictField()
     status = fields.String(validate=validate.OneOf(ref.STATUSES))
     shift = fields.UUID()
-    from_ = fields.Date(data_key="from", metadata={"description": "First local day, inclusive."})
-    to = fields.Date(metadata={"description": "Last local day, inclusive; on or after from."})
+    from_ = Date(data_key="from", metadata={"description": "First local day, inclusive."})
+    to = Date(metadata={"description": "Last local day, inclusive; on or after from."})
 
     @validates_schema
     def _period_in_order(self, data, **kwargs):
@@ -245,11 +245,11 @@ class RecordQuerySchema(PageArgsSchema):
 class RecordPatchSchema(StrictSchema):
     """Documents PATCH: base_version plus any of the kind's own fields."""
 
-    base_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    base_version = Integer(required=True, validate=validate.Range(min=1))
 
 
 def _reviewed_version(**kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+    return Integer(validate=validate.Range(min=1), **kwargs)
 
 
 class ReasonSchema(StrictSchema):
@@ -298,9 +298,9 @@ class HistorySchema(StrictSchema):
 class ShiftSchema(StrictSchema):
     id = fields.UUID(required=True, metadata={"description": "Made on the phone."})
     operation_id = ident(required=True)
-    started_at = fields.AwareDateTime(required=True, metadata={
+    started_at = AwareDateTime(required=True, metadata={
         "description": "From 2000 on, and not more than 15 minutes ahead of the server's clock."})
-    ended_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
+    ended_at = AwareDateTime(allow_none=True, load_default=None, metadata={
         "description": "After started_at, and not more than 15 minutes ahead of the server's clock."})
     officer = fields.Nested(OfficerRefSchema, dump_only=True)
 

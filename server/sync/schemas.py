@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from ..core.schemas import StrictSchema
+from ..core.schemas import CheckedAlone, Integer, StrictSchema
 from ..records.schemas import KIND_DISCRIMINATOR, KIND_REFS, AnyRecord
 
 
@@ -8,7 +8,7 @@ ITEM_NOTE = (" Each item is checked on its own: an item that does not match come
              "status \"rejected\" and its field errors, and the rest of the batch is stored.")
 
 
-class EachItem(fields.Field):
+class EachItem(CheckedAlone, fields.Field):
     """An item checked on its own later (by the sync service), so one bad item, even a null, never
     sinks the batch. Documented as what a valid item looks like."""
 
@@ -52,7 +52,7 @@ class SyncResponseSchema(StrictSchema):
 
 class ChangesQuerySchema(StrictSchema):
     since = fields.String(load_default="0", validate=validate.Regexp(r"^\d{1,18}$", error="Not a cursor from this server."))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+    limit = Integer(load_default=200, validate=validate.Range(min=1, max=500))
 
 
 class ChangesSchema(StrictSchema):

@@ -6,7 +6,7 @@ from datetime import date
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..core.schemas import StrictSchema, ident
+from ..core.schemas import DATE_RANGE_MESSAGE, Date, StrictSchema, date_in_range, ident
 from ..operations.schemas import OperationSchema
 from ..records import reference as ref
 from ..records.schemas import AnyRecord, OfficerRefSchema
@@ -70,6 +70,8 @@ class CompareField(fields.Field):
             start, end = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
         except ValueError:
             raise ValidationError("Not a valid date range; use YYYY-MM-DD/YYYY-MM-DD.")
+        if not (date_in_range(start) and date_in_range(end)):
+            raise ValidationError(DATE_RANGE_MESSAGE)
         if end < start:
             raise ValidationError("The comparison period ends before it starts.")
         if (end - start).days > MAX_DAYS:
@@ -81,9 +83,9 @@ class CompareField(fields.Field):
 
 
 class PeriodArgsSchema(StrictSchema):
-    from_ = fields.Date(data_key="from", metadata={"description": "First local day (default: the operation's start)."})
-    to = fields.Date(metadata={"description": "Last local day, inclusive (default: today). On or after from "
-                                              "(or its default), and the period is at most "
+    from_ = Date(data_key="from", metadata={"description": "First local day (default: the operation's start)."})
+    to = Date(metadata={"description": "Last local day, inclusive (default: today). On or after from "
+                                       "(or its default), and the period is at most "
                                               f"{MAX_DAYS} days long."})
 
     @validates_schema
@@ -100,9 +102,9 @@ class ComparisonArgsSchema(PeriodArgsSchema):
 
     compare = CompareField(load_default=None, metadata={"type": "string", "pattern": COMPARE_PATTERN,
                                                         "description": COMPARE_DOC})
-    compare_from = fields.Date(metadata={"description": "First day of an explicit comparison period "
-                                                        "(with compare_to; instead of compare)."})
-    compare_to = fields.Date(metadata={"description": "Last day of an explicit comparison period, inclusive."})
+    compare_from = Date(metadata={"description": "First day of an explicit comparison period "
+                                                 "(with compare_to; instead of compare)."})
+    compare_to = Date(metadata={"description": "Last day of an explicit comparison period, inclusive."})
     population = fields.String(validate=validate.OneOf(POPULATIONS), metadata={
         "description": "Who both periods count: operation (the operation's own records) or districts (every "
                        "record in the operation's target districts, whatever the operation). Default: "
@@ -197,7 +199,7 @@ class TallySchema(StrictSchema):
 class ShiftQuerySchema(StrictSchema):
     operation = ident(metadata={"description": "Operation id."})
     team = fields.String(validate=validate.Length(min=1, max=64))
-    date = fields.Date(metadata={"description": "Local day the shift started on."})
+    date = Date(metadata={"description": "Local day the shift started on."})
 
 
 class ShiftSummarySchema(StrictSchema):

@@ -82,10 +82,12 @@ def test_a_stalled_database_mid_sync_answers_503_keeps_nothing_and_the_resend_la
     assert counts(app) == (20, 1, 20)
 
 
-def test_the_default_sqlite_wait_is_thirty_seconds(app, ctx):
+def test_the_default_sqlite_wait_is_ten_seconds(app, ctx):
+    """Well under gunicorn's 30 s worker timeout (SQLITE_WRITE_WAIT_SECONDS; tests/faults/test_sqlite_write_lock.py)."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert app.config["SQLITE_WRITE_WAIT_SECONDS"] == 10
         with db.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
     else:
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "0"  # waits; no lock errors by default

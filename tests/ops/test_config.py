@@ -132,3 +132,21 @@ def test_flask_commands_refuse_a_bad_setting_with_one_line_and_exit_78():
     assert proc.returncode == 78
     assert "Error: FORCE_TIMEZONE must be an IANA time zone such as Europe/London, not 'Europe/Lundon'." in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_idle_timeout_may_be_a_fraction_of_a_minute(monkeypatch):
+    from flask import Flask
+    from server.config import ConfigError, load_config
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "0.5")
+    monkeypatch.setenv("SQLITE_WRITE_WAIT_SECONDS", "2.5")
+    app = Flask("t")
+    load_config(app, {"BEATBOOK_ENV": "testing", "SECRET_KEY": "x" * 40})
+    assert app.config["SESSION_IDLE_MINUTES"] == 0.5 and app.config["SQLITE_WRITE_WAIT_SECONDS"] == 2.5
+    for key, value, named in (("SESSION_IDLE_MINUTES", "soon", "SESSION_IDLE_MINUTES"),
+                              ("SQLITE_WRITE_WAIT_SECONDS", "40", "SQLITE_WRITE_WAIT_SECONDS"),
+                              ("ANON_LIMIT_PER_ADDRESS", "lots", "ANON_LIMIT_PER_ADDRESS"),
+                              ("ANON_MAX_BODY_BYTES", "12", "ANON_MAX_BODY_BYTES")):
+        monkeypatch.setenv(key, value)
+        with pytest.raises(ConfigError, match=named):
+            load_config(Flask("t"), {"BEATBOOK_ENV": "testing", "SECRET_KEY": "x" * 40})
+        monkeypatch.delenv(key)

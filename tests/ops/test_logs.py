@@ -146,3 +146,97 @@ def test_the_logout_request_is_still_attributed_to_the_officer(officer_client, r
     assert (line["path"], line["status"], line["user_id"]) == ("/api/auth/logout", 200, officer_client.officer.id)
     officer_client.get("/api/auth/me")
     assert request_logs()[-1]["user_id"] is None
+
+
+# ---- no value a client sends can forge a log line, in either format ----------------------------------
+
+FORGERIES = ["\n2026-01-01 00:00:00,000 INFO beatbook.request [x] POST /api/auth/login 200",
+             "\r\x1b[2K fake", "a\u2028b\u2029c", "bidi\u202eevil", "half\ud83demoji", "nul\x00byte", "del\x7fc1\x85"]
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _formatted(caplog):
+    from server.ops.logs import text_formatter
+    records = [r for r in caplog.records if r.name.startswith("beatbook")]
+    assert records
+    return records, [text_formatter().format(r) for r in records], [json_formatter().format(r) for r in records]
+
+
+def _assert_one_safe_line_each(caplog, value):
+    records, texts, jsons = _formatted(caplog)
+    for line in texts:
+        assert "\n" not in line and not UNSAFE.search(line), repr(line)
+        line.encode("utf-8")  # writable as it is
+    for line, record in zip(jsons, records):
+        assert "\n" not in line and not UNSAFE.search(line), repr(line)
+        line.encode("ascii")
+        json.loads(line)  # and the value is still all there, for whoever reads the log
+    return texts, jsons
+
+
+@pytest.mark.parametrize("value", FORGERIES)
+def test_a_device_id_cannot_forge_a_log_line(officer_client, operation, caplog, value):
+    caplog.set_level(logging.INFO)
+    resp = officer_client.sync(records=[f.arrest(operation.id)], device_id="phone" + value)
+    assert resp.status_code in (200, 422)
+    _, jsons = _assert_one_safe_line_each(caplog, value)
+    if resp.status_code == 200:
+        assert any(json.loads(j).get("device_id") == "phone" + value for j in jsons)
+
+
+@pytest.mark.parametrize("value", FORGERIES)
+def test_a_path_cannot_forge_a_log_line(anon_client, caplog, value):
+    from urllib.parse import quote
+    caplog.set_level(logging.INFO)
+    encoded = quote(value.encode("utf-8", "surrogatepass"), safe="")
+    resp = anon_client.get(f"/api/records/{encoded}")
+    assert resp.status_code in (401, 404) and resp.is_json
+    _assert_one_safe_line_each(caplog, value)
+
+
+@pytest.mark.parametrize("value", [v for v in FORGERIES if v.isascii() and "\n" not in v and "\r" not in v])
+def test_a_user_agent_cannot_forge_a_log_line(anon_client, caplog, value):
+    caplog.set_level(logging.INFO)
+    anon_client.get("/api/auth/me", headers={"User-Agent": "Mozilla" + value})
+    texts, _ = _assert_one_safe_line_each(caplog, value)
+    assert all("Mozilla" not in t for t in texts)  # not logged at all
+
+
+@pytest.mark.parametrize("value", FORGERIES)
+def test_a_shoulder_number_cannot_forge_a_log_line(app, caplog, value):
+    from tests.conftest import ApiClient
+    caplog.set_level(logging.INFO)
+    ApiClient(app).http.post("/api/auth/login", json={"shoulder_number": "PC" + value[:12], "password": "guess"})
+    _assert_one_safe_line_each(caplog, value)
+
+
+def test_a_traceback_keeps_its_lines_but_none_passes_for_an_entry(caplog):
+    from server.ops.logs import text_formatter
+    log = logging.getLogger("beatbook.test")
+    caplog.set_level(logging.ERROR)
+    try:
+        raise ValueError("bad value\n2026-01-01 00:00:00,000 INFO beatbook.request forged")
+    except ValueError:
+        log.exception("failed on %s", "x\ny")
+    text = text_formatter().format(caplog.records[-1])
+    first, *rest = text.split("\n")
+    assert first.endswith("failed on x\\x0ay")
+    assert rest and all(line.startswith("| ") for line in rest)
+
+
+def test_passwords_cookies_and_intelligence_text_are_in_neither_format(app, make_officer, officer_client, operation,
+                                                                      caplog):
+    from server.ops.logs import text_formatter
+    from tests.conftest import ApiClient
+    caplog.set_level(logging.DEBUG)
+    officer = make_officer(shoulder_number="PC7090")
+    client = ApiClient(app, officer)
+    client.http.post("/api/auth/login", json={"shoulder_number": "PC7090", "password": "wrong-pass-987"})
+    resp = client.login("PC7090")
+    cookie = resp.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    client.sync(records=[f.intelligence_log(operation.id, intelligence_text=SOURCE_TEXT)])
+    client.sync(records=[f.intelligence_log(operation.id, intelligence_text=SOURCE_TEXT + "\ud83d")])
+    for fmt in (text_formatter(), json_formatter()):
+        out = "\n".join(fmt.format(r) for r in caplog.records)
+        for secret in (DEMO_PASSWORD, "wrong-pass-987", cookie, SOURCE_TEXT, "CHIS-7"):
+            assert secret not in out

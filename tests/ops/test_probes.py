@@ -96,3 +96,25 @@ def test_probes_need_no_session_and_refuse_writes(anon_client):
     resp = anon_client.post("/healthz")
     assert resp.status_code == 405
     assert resp.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_healthz_with_a_session_cookie_runs_no_statement(app, officer_client):
+    """A phone's cookie rides along to /healthz too: it must not make the probe load the session
+    (a database held by a backup made the probe take 31 s)."""
+    from sqlalchemy import event
+
+    from server.core.db import db
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def seen(*args, **kwargs):
+        statements.append(args[2])
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert officer_client.get("/healthz").get_json() == {"status": "ok"}
+        assert statements == []
+        officer_client.get("/api/auth/me")  # the listener does see a request that needs the database
+        assert statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -1,4 +1,4 @@
-"""Login throttling: failed logins per account and per address (Flask-Limiter),
+"""Login throttling: failed logins per account and per address (limits),
 shared by every gunicorn worker through Redis; 429 with Retry-After in our JSON shape."""
 from __future__ import annotations
 
@@ -174,3 +174,62 @@ def test_behind_a_trusted_proxy_the_phone_address_is_limited_not_the_proxy(app, 
     assert_throttled(attempt("PC7060", DEMO_PASSWORD, "198.51.100.7"))
     # Everyone else behind the same proxy is unaffected.
     assert attempt("PC7060", DEMO_PASSWORD, "198.51.100.8").status_code == 200
+
+
+PARALLEL_GUESSER = """
+import sys, requests
+base, number, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with requests.Session() as s:
+    for i in range(n):
+        r = s.post(base + "/api/auth/login", json={"shoulder_number": number, "password": f"guess-{i}"},
+                   headers={"Connection": "close"}, timeout=60)
+        print(r.status_code, flush=True)
+"""
+
+
+def test_parallel_guesses_never_get_more_than_the_limit_evaluated(app, database_url, make_officer, redis_db5):
+    """Each attempt is counted before its password is checked, in one atomic step in Redis: 16
+    processes guessing at once across 4 workers get exactly the limit evaluated (401), the rest 429."""
+    import sys
+    make_officer(shoulder_number="PC7070")
+    limit = 10
+    proc, base = start_gunicorn(database_url, workers=4, extra_env={
+        "REDIS_URL": REDIS_URL, "LOGIN_LIMIT_PER_ACCOUNT": f"{limit} per hour"})
+    try:
+        guessers = [subprocess.Popen([sys.executable, "-c", PARALLEL_GUESSER, base, "PC7070", "3"],
+                                     stdout=subprocess.PIPE, text=True) for _ in range(16)]
+        statuses = []
+        for g in guessers:
+            out, _ = g.communicate(timeout=120)
+            statuses += [int(line) for line in out.split()]
+        assert len(statuses) == 48
+        assert statuses.count(401) == limit, statuses
+        assert statuses.count(429) == 48 - limit
+        # The right password is refused too now, and a success elsewhere gives nothing back.
+        r = requests.post(base + "/api/auth/login", json={"shoulder_number": "PC7070", "password": DEMO_PASSWORD},
+                          timeout=30)
+        assert r.status_code == 429
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_a_successful_login_gives_its_count_back_under_redis(app, database_url, make_officer, redis_db5):
+    make_officer(shoulder_number="PC7080")
+    proc, base = start_gunicorn(database_url, workers=2, extra_env={
+        "REDIS_URL": REDIS_URL, "LOGIN_LIMIT_PER_ACCOUNT": "2 per hour"})
+    def attempt(password):
+        return requests.post(base + "/api/auth/login", json={"shoulder_number": "PC7080", "password": password},
+                             timeout=30).status_code
+    try:
+        assert [attempt(DEMO_PASSWORD) for _ in range(4)] == [200] * 4
+        assert [attempt("wrong"), attempt("wrong"), attempt(DEMO_PASSWORD)] == [401, 401, 429]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

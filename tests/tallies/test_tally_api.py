@@ -152,7 +152,7 @@ BAD_QUERIES = [
     ("?compare=%D9%A2026-01-01/2026-01-31", "compare"),
     # too long, also when the end is today by default (was a 500: the earlier period fell before year 1)
     ("?from=2026-01-01&to=2050-01-01", "to"), ("?from=0422-07-15", "from"), ("?from=0001-01-02&compare=previous", "from"),
-    ("?from=0001-01-02&to=0001-01-10&compare=previous", "compare"), ("?compare=2000-01-01/2026-01-01", "compare"),
+    ("?from=0001-01-02&to=0001-01-10&compare=previous", "from"), ("?compare=2000-01-01/2026-01-01", "compare"),
 ]
 
 
