@@ -12,7 +12,6 @@ from typing import Any
 from flask import Flask
 from marshmallow import fields
 
-from .limits import LOGIN_ENDPOINTS
 from .security import _PUBLIC, _ROLES, ALL_ROLES, PUBLIC_ENDPOINTS, _view_attr
 
 # Where the name derived from the endpoint reads badly. Keys: "blueprint.function", or
@@ -51,8 +50,9 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "The body is not sent as application/json (error.fields names Content-Type)."),
     422: ("UnprocessableEntity", "Some fields are missing or invalid, or a rule across fields is broken: "
                                  "error.fields names each field (a missing body is named _body)."),
-    429: ("TooManyRequests", "Too many failed logins for this shoulder number or from this address; "
-                             "try again after Retry-After seconds."),
+    429: ("TooManyRequests", "Too many requests without a session from this address, or (login) too many "
+                             "failed logins for this shoulder number or from this address; try again after "
+                             "Retry-After seconds."),
     503: ("ServiceUnavailable", "The database is unavailable; nothing was stored. Try again after "
                                 "Retry-After seconds."),
 }
@@ -97,7 +97,7 @@ def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
 
 
-def error_statuses(*, public: bool, roles, write: bool, path_ids: bool, arguments: bool, login: bool) -> set[int]:
+def error_statuses(*, public: bool, roles, write: bool, path_ids: bool, arguments: bool) -> set[int]:
     """What an operation can answer besides success, from what the access policy and the route know."""
     statuses = set()
     if not public:
@@ -111,8 +111,9 @@ def error_statuses(*, public: bool, roles, write: bool, path_ids: bool, argument
         statuses.add(404)
     if arguments:
         statuses.add(422)
-    if login:
-        statuses.add(429)
+    # Any API request without a session counts against a per-address limit (core.limits), and
+    # login attempts against per-account and per-address ones.
+    statuses.add(429)
     return statuses
 
 
@@ -186,8 +187,7 @@ def document_operations(app: Flask, api, examples: dict[str, dict] | None = None
                 body_required.add((rule.endpoint, method.upper()))
             query = any(p.get("in") != "path" for p in operation.get("parameters", []) if isinstance(p, dict))
             statuses = error_statuses(public=public, roles=_view_attr(target, _ROLES), write=write,
-                                      path_ids=bool(rule.arguments), arguments=bool(body) or query,
-                                      login=rule.endpoint in LOGIN_ENDPOINTS)
+                                      path_ids=bool(rule.arguments), arguments=bool(body) or query)
             _document_errors(operation, statuses, refs, error)
             _add_examples(operation, examples.get(op_id, {}))
     # flask-smorest's own 422 answer is replaced by ours everywhere.
