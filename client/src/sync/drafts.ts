@@ -6,28 +6,22 @@ export type DraftValues = Draft['values'];
 export const draftKey = (officerId: number, form: string) => `${officerId}:${form}`;
 
 /**
- * Writes are chained so that the last keystroke is always the one stored, even
- * when writes of earlier keystrokes are still under way.
+ * Every change is written at once, with no queue of its own: IndexedDB runs
+ * read-write transactions on one store in the order they were made, so the
+ * last keystroke is the one stored, and a reload right after it finds it.
  */
 export class DraftWriter {
-  private queue: Promise<void> = Promise.resolve();
-  private latest: DraftValues | null = null;
+  private last: Promise<void> = Promise.resolve();
 
   constructor(private db: BeatbookDB, private officerId: number, private form: string, private kind: string) {}
 
   write(values: DraftValues): Promise<void> {
-    this.latest = values;
-    this.queue = this.queue.then(async () => {
-      const v = this.latest;
-      if (!v) return;
-      this.latest = null;
-      await saveDraft(this.db, this.officerId, this.form, this.kind, v);
-    });
-    return this.queue;
+    this.last = saveDraft(this.db, this.officerId, this.form, this.kind, values).then(() => undefined);
+    return this.last;
   }
 
-  /** Wait for every write so far. */
-  flush(): Promise<void> { return this.queue; }
+  /** Wait for every write so far (the last one finishes after all earlier ones). */
+  flush(): Promise<void> { return this.last.catch(() => undefined); }
 }
 
 export async function saveDraft(db: BeatbookDB, officerId: number, form: string, kind: string,

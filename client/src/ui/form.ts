@@ -157,7 +157,19 @@ function segmented(name: string, text: string, required: boolean, options: Optio
 function picker(name: string, text: string, required: boolean, options: Option[], messages: string[], hint?: string, empty = 'Choose…'): FieldBox {
   const c = h('select', { id: nextId(), name, required: required || null },
     h('option', { value: '' }, empty), options.map((o) => h('option', { value: o.value }, o.label)));
-  return field(text, required, c, messages, hint);
+  const box = field(text, required, c, messages, hint);
+  // A closed picker cuts long choices short at 360 px: the whole choice is written under it.
+  const picked = h('p', { class: 'hint picked', 'aria-hidden': 'true', hidden: true });
+  const show = () => {
+    const label = c.selectedOptions[0]?.textContent ?? '';
+    picked.textContent = c.value ? label : '';
+    picked.hidden = !c.value || label.length < 26;
+  };
+  c.addEventListener('change', show);
+  c.addEventListener('input', show);
+  (box as FieldBox & { sync?: () => void }).sync = show;
+  box.el.insertBefore(picked, box.error);
+  return box;
 }
 
 function optionsFor(spec: Spec & { type: 'choice' }, lists: Lists): Option[] {
@@ -356,6 +368,7 @@ export async function entryForm(kind: Kind, existing?: Entry): Promise<HTMLEleme
   }
   if (Object.keys(errors).length) showSummary(errors);
   showCoords();
+  for (const box of Object.values(boxes)) (box as FieldBox & { sync?: () => void }).sync?.();
 
   const applies = () => {
     const v = readValues(form);
@@ -370,6 +383,15 @@ export async function entryForm(kind: Kind, existing?: Entry): Promise<HTMLEleme
   const keep = () => { app.formDirty = true; void writer.write(readValues(form)); };
   form.addEventListener('input', () => { applies(); keep(); });
   form.addEventListener('change', keep);
+  // The phone may kill a tab in the background without warning: write once more on the way out.
+  const onHide = () => {
+    if (!form.isConnected) {
+      document.removeEventListener('visibilitychange', onHide);
+      window.removeEventListener('pagehide', onHide);
+    } else if (app.formDirty) void writer.write(readValues(form));
+  };
+  document.addEventListener('visibilitychange', onHide);
+  window.addEventListener('pagehide', onHide);
 
   const setError = (name: string, msgs: string[]) => {
     const box = boxes[name];
