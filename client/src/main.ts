@@ -2,7 +2,7 @@
 import './styles.css';
 import { Api, ApiError, NetworkError } from './sync/api';
 import { deleteMeta, deviceId, getMeta, openBeatbookDB, setMeta } from './sync/db';
-import { clearDrafts, listDrafts } from './sync/drafts';
+import { clearDrafts, listDrafts, restoreRescuedDraft } from './sync/drafts';
 import { SyncEngine } from './sync/engine';
 import { clearOfficer, needsAttention, unsentCount, unsentEntries } from './sync/outbox';
 import { checkPin, hasPin, setPin, validPin } from './sync/pin';
@@ -334,6 +334,7 @@ async function boot(): Promise<void> {
   initTheme();
   document.getElementById('theme-slot')?.replaceWith(themeToggle());
   app.db = await openBeatbookDB();
+  await restoreRescuedDraft(app.db);
   app.api = new Api();
   app.needsLogin = false;
   app.formDirty = false;

@@ -3,7 +3,9 @@ import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openBeatbookDB, type BeatbookDB } from '../src/sync/db';
-import { clearDrafts, deleteDraft, DraftWriter, getDraft, listDrafts, saveDraft } from '../src/sync/drafts';
+import {
+  clearDrafts, deleteDraft, DraftWriter, getDraft, listDrafts, rescueDraft, restoreRescuedDraft, saveDraft,
+} from '../src/sync/drafts';
 
 let db: BeatbookDB;
 
@@ -63,5 +65,31 @@ describe('drafts', () => {
     expect(await up.get('meta', 'deviceId')).toBe('dev-1');
     await saveDraft(up, 7, 'new:arrest', 'arrest', { notes: 'x' });
     expect((await listDrafts(up, 7)).length).toBe(1);
+  });
+});
+
+describe('the copy kept on the way out', () => {
+  const store = new Map<string, string>();
+  beforeEach(() => {
+    store.clear();
+    (globalThis as unknown as { localStorage: Storage }).localStorage = {
+      getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v),
+      removeItem: (k: string) => void store.delete(k), clear: () => store.clear(), key: () => null, length: 0,
+    } as Storage;
+  });
+
+  it('brings back keystrokes IndexedDB had no time to commit, once', async () => {
+    await saveDraft(db, 7, 'new:stop_search', 'stop_search', { notes: 'Blue' });
+    rescueDraft(7, 'new:stop_search', 'stop_search', { notes: 'Blue car, two men' });
+    await restoreRescuedDraft(db);
+    expect((await getDraft(db, 7, 'new:stop_search'))?.values.notes).toBe('Blue car, two men');
+    expect(store.size).toBe(0);
+  });
+
+  it('is dropped when the entry is saved, so a saved form never comes back', async () => {
+    rescueDraft(7, 'new:arrest', 'arrest', { notes: 'saved already' });
+    await deleteDraft(db, 7, 'new:arrest');
+    await restoreRescuedDraft(db);
+    expect(await getDraft(db, 7, 'new:arrest')).toBeUndefined();
   });
 });

@@ -42,13 +42,52 @@ export async function listDrafts(db: BeatbookDB, officerId: number): Promise<Dra
 }
 
 export async function deleteDraft(db: BeatbookDB, officerId: number, form: string): Promise<void> {
+  dropRescue((r) => r.officerId === officerId && r.form === form);
   await db.delete('drafts', draftKey(officerId, form));
 }
 
 export async function clearDrafts(db: BeatbookDB, officerId: number): Promise<number> {
+  dropRescue((r) => r.officerId === officerId);
   const tx = db.transaction('drafts', 'readwrite');
   const keys = await tx.store.index('byOfficer').getAllKeys(officerId);
   for (const k of keys) await tx.store.delete(k);
   await tx.done;
   return keys.length;
+}
+
+/**
+ * A reload right after a keystroke can end the page before IndexedDB commits
+ * (a write takes a few ms). On the way out the last values are also put in
+ * localStorage, which writes at once; the next start moves them back into
+ * IndexedDB and deletes them.
+ */
+const RESCUE = 'beatbook-draft-rescue';
+type Rescued = { officerId: number; form: string; kind: string; values: DraftValues; updatedAt: string };
+
+function dropRescue(match: (r: Rescued) => boolean): void {
+  try {
+    const raw = globalThis.localStorage?.getItem(RESCUE);
+    if (raw && match(JSON.parse(raw) as Rescued)) localStorage.removeItem(RESCUE);
+  } catch { /* nothing to drop */ }
+}
+
+export function rescueDraft(officerId: number, form: string, kind: string, values: DraftValues): void {
+  try {
+    globalThis.localStorage?.setItem(RESCUE, JSON.stringify({ officerId, form, kind, values, updatedAt: new Date().toISOString() }));
+  } catch { /* storage full or blocked: the IndexedDB copy stands */ }
+}
+
+export async function restoreRescuedDraft(db: BeatbookDB): Promise<void> {
+  let raw: string | null = null;
+  try { raw = globalThis.localStorage?.getItem(RESCUE) ?? null; } catch { return; }
+  if (!raw) return;
+  try {
+    const r = JSON.parse(raw) as Rescued;
+    const stored = await getDraft(db, r.officerId, r.form);
+    if (!stored || stored.updatedAt <= r.updatedAt) {
+      await db.put('drafts', { key: draftKey(r.officerId, r.form), officerId: r.officerId, form: r.form, kind: r.kind,
+        values: r.values, updatedAt: r.updatedAt });
+    }
+  } catch { /* a damaged copy: the IndexedDB one stands */ }
+  localStorage.removeItem(RESCUE);
 }

@@ -4,7 +4,7 @@
  * change kept as a draft on the phone.
  */
 import { getMeta, setMeta } from '../sync/db';
-import { deleteDraft, DraftWriter, getDraft, type DraftValues } from '../sync/drafts';
+import { deleteDraft, DraftWriter, getDraft, rescueDraft, type DraftValues } from '../sync/drafts';
 import { getEntry, listEntries, saveEntry, saveShift } from '../sync/outbox';
 import { markSaveStored, markSaveTapped } from '../perf';
 import type { Entry, FieldErrors, Kind, Payload } from '../sync/types';
@@ -384,14 +384,20 @@ export async function entryForm(kind: Kind, existing?: Entry): Promise<HTMLEleme
   form.addEventListener('input', () => { applies(); keep(); });
   form.addEventListener('change', keep);
   // The phone may kill a tab in the background without warning: write once more on the way out.
-  const onHide = () => {
+  const onHide = (ev: Event) => {
     if (!form.isConnected) {
       document.removeEventListener('visibilitychange', onHide);
       window.removeEventListener('pagehide', onHide);
-    } else if (app.formDirty) void writer.write(readValues(form));
+      window.removeEventListener('beforeunload', onHide);
+    } else if (app.formDirty) {
+      const v = readValues(form);
+      void writer.write(v);
+      if (ev.type !== 'visibilitychange') rescueDraft(me, formKey, kind, v);
+    }
   };
   document.addEventListener('visibilitychange', onHide);
   window.addEventListener('pagehide', onHide);
+  window.addEventListener('beforeunload', onHide);
 
   const setError = (name: string, msgs: string[]) => {
     const box = boxes[name];
