@@ -32,6 +32,15 @@ class TouchPhone(Phone):
         self.page = self.new_page()
         self.taps = 0
 
+    def slow_down(self):
+        """A mid-range phone on one bar: 4x slower CPU, 400 kbit/s with 400 ms latency."""
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 400,
+                                                       "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8})
+        return cdp
+
     def tap(self, selector: str):
         self.taps += 1
         self.page.tap(selector)
@@ -144,6 +153,7 @@ def test_a_form_filled_during_a_slow_start_up_check_keeps_every_value(touch_phon
     # The start-up login check answers only after 6 s (one bar of signal).
     held = []
     page.route("**/api/auth/me", lambda route: held.append(route))
+    pc.slow_down()
     page.reload()
     page.wait_for_selector("a.big-button")
     started = time.monotonic()
