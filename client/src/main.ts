@@ -251,27 +251,47 @@ function showLock(): void {
   const screen = h('div', { id: 'lock-screen', class: 'lock-screen', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'lock-title' },
     h('h1', { id: 'lock-title' }, 'Beatbook is locked'),
     h('p', null, `${who?.display_name ?? ''} (${who?.shoulder_number ?? ''}). Your entries and any open form are kept.`), form);
+  const unlock = async () => {
+    await deleteMeta(app.db, `locked:${me}`);
+    screen.remove();
+    others.forEach((el) => { el.inert = false; el.removeAttribute('aria-hidden'); });
+    app.locked = false;
+    announce('Unlocked.');
+    void renderStatus();
+  };
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     button.disabled = true;
     const r = await checkPin(app.db, me, pin.value);
     button.disabled = false;
     pin.value = '';
-    if (r.ok) {
-      await deleteMeta(app.db, `locked:${me}`);
-      screen.remove();
-      others.forEach((el) => { el.inert = false; el.removeAttribute('aria-hidden'); });
-      app.locked = false;
-      announce('Unlocked.');
-      void renderStatus();
-      return;
-    }
+    if (r.ok) { await unlock(); return; }
     error.textContent = r.reason === 'wait' || r.waitMs
       ? `Wrong PIN too many times: try again in ${Math.ceil(r.waitMs / 1000)} seconds.`
       : r.reason === 'none' ? 'No PIN is set for you on this phone.'
       : `Wrong PIN. ${r.left} ${r.left === 1 ? 'try' : 'tries'} before a wait.`;
     pin.focus();
   });
+  // A forgotten PIN: the password opens it again (with signal), for the same officer only.
+  const forgot = h('button', { type: 'button', class: 'link', id: 'forgot-pin' }, 'Forgot your PIN? Use your password');
+  forgot.addEventListener('click', async () => {
+    if (!navigator.onLine) { error.textContent = 'Using your password needs signal. Your PIN works without it.'; return; }
+    const r = await askWith('Unlock with your password', `Password for ${who?.shoulder_number ?? ''}.`,
+      [{ value: 'go', label: 'Unlock' }], 'Cancel',
+      { label: 'Password', type: 'password', autocomplete: 'current-password', valid: (v) => (v ? null : 'Give your password.') });
+    if (!r || !who) return;
+    try {
+      const res = await app.api.login(who.shoulder_number, r.text);
+      if (res.officer.id !== me) throw new Error('Another officer.');
+      app.needsLogin = false;
+      await unlock();
+      await changePin();
+    } catch (err) {
+      error.textContent = err instanceof NetworkError ? 'No signal: use your PIN, or try again with signal.'
+        : err instanceof ApiError ? err.message : 'That did not work; try again.';
+    }
+  });
+  screen.append(h('p', null, forgot));
   document.body.append(screen);
   pin.focus();
 }

@@ -37,6 +37,9 @@ def fill_entry(page, kind: str, note: str):
         form.locator("textarea[name=intelligence_text]").fill("Lookouts on mopeds at the Lings Way shops.")
     form.locator("textarea[name=notes]").fill(note)
     form.locator("button[type=submit]").click()
+    page.wait_for_selector(f"li.entry:has-text('{note}'), dialog[open]")
+    if page.locator("dialog[open]").count():  # the shift ended meanwhile: one tap starts one and saves
+        page.locator("dialog[open]").get_by_role("button", name="Start shift and save").click()
     page.wait_for_selector(f"li.entry:has-text('{note}')")
     page.goto(page.url.split("#")[0] + "#/")
     page.wait_for_selector("a.big-button")

@@ -504,3 +504,42 @@ def test_no_officer_screen_is_wider_than_the_phone_even_at_200_percent_text(touc
                 assert page.evaluate("document.getElementById('status').getBoundingClientRect().height") < 48
             if screen == "#/log/intelligence_log" and size:
                 pc.screenshot("night-10-intelligence-200-percent")
+
+
+def test_lock_from_more_and_a_forgotten_pin_opens_with_the_password(touch_phones, make_officer, operation):
+    officer = make_officer("officer", team="West Team 2", password=DEMO_PASSWORD)
+    pc = touch_phones()
+    page = pc.page
+    pc.goto("/")
+    pc.login_with_pin(officer.shoulder_number, pin=None)
+    page.tap("a.big-button.kind-arrest")
+    page.fill("form.entry-form input[name=custody_reference]", "NN/0007/26")
+    page.goto(pc.base + "/#/more")  # in-app navigation: the form asks first
+    page.locator("dialog[open]").get_by_role("button", name="Leave, keep the draft").tap()
+    # No PIN yet: locking asks for one first.
+    page.tap("#lock-app")
+    page.fill("dialog[open] input", "12")
+    page.locator("dialog[open]").get_by_role("button", name="Save PIN").tap()
+    page.wait_for_selector("dialog[open] .field-error:has-text('4 to 8 digits')")
+    page.fill("dialog[open] input", PIN)
+    page.locator("dialog[open]").get_by_role("button", name="Save PIN").tap()
+    page.wait_for_selector("#lock-screen")
+    assert page.evaluate("document.getElementById('main').inert")
+
+    page.tap("#forgot-pin")
+    page.fill("dialog[open] input", DEMO_PASSWORD)
+    page.locator("dialog[open]").get_by_role("button", name="Unlock").tap()
+    page.wait_for_selector("#lock-screen", state="detached")
+    page.fill("dialog[open] input", "13579")  # a new PIN straight away
+    page.locator("dialog[open]").get_by_role("button", name="Save PIN").tap()
+    page.wait_for_selector("dialog[open]", state="detached")
+    page.tap("#lock-app")
+    page.fill("#unlock-pin", PIN)
+    page.tap("#lock-screen button[type=submit]")
+    page.wait_for_selector("#unlock-error:has-text('Wrong PIN')")
+    page.fill("#unlock-pin", "13579")
+    page.tap("#lock-screen button[type=submit]")
+    page.wait_for_selector("#lock-screen", state="detached")
+    page.tap("#nav-home")
+    page.tap("a.resume-draft")
+    assert page.input_value("form.entry-form input[name=custody_reference]") == "NN/0007/26"
