@@ -422,6 +422,8 @@ def test_a_returned_entry_reaches_the_open_phone_in_seconds_without_touching_the
     sergeant = make_officer("sergeant", team="West Team 2", password=DEMO_PASSWORD)
     pc = touch_phones()
     page = pc.page
+    checks: list[int] = []
+    page.on("response", lambda r: checks.append(r.status) if "/api/sync/changes" in r.url else None)
     pc.goto("/")
     pc.login_with_pin(officer.shoulder_number)
     start_shift(pc)
@@ -429,6 +431,11 @@ def test_a_returned_entry_reaches_the_open_phone_in_seconds_without_touching_the
     page.tap("form.entry-form button[type=submit]")
     page.wait_for_selector("li.entry[data-state=sent]", timeout=30_000)
     record_id = page.get_attribute("li.entry[data-state=sent]", "data-id")
+    # While nothing changes, the check every few seconds is an empty 304.
+    deadline = time.monotonic() + 20
+    while 304 not in checks and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    assert 304 in checks, checks
 
     page.tap("#nav-home")
     page.tap("a.big-button.kind-arrest")
