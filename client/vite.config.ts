@@ -21,6 +21,7 @@ export default defineConfig({
         rollupFormat: 'iife',
       },
       manifest: {
+        id: '/',
         name: 'Beatbook',
         short_name: 'Beatbook',
         description: 'Log stop searches, arrests, safeguarding referrals and intelligence on patrol, even with no signal.',
@@ -31,6 +32,10 @@ export default defineConfig({
         // The splash screen: dark, so opening the app on a night shift does not flash white.
         background_color: '#0d1117',
         theme_color: '#13284d',
+        shortcuts: [
+          { name: 'Log a stop search', short_name: 'Stop search', url: '/#/log/stop_search' },
+          { name: 'Log intelligence', short_name: 'Intelligence', url: '/#/log/intelligence_log' },
+        ],
         icons: [
           { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },

@@ -1,69 +1,74 @@
-/** Boot, the status bar, routes, and when the outbox is sent. */
+/** Boot, the status line, routes, locking, and when the outbox is sent. */
 import './styles.css';
 import { Api, ApiError, NetworkError } from './sync/api';
 import { deleteMeta, deviceId, getMeta, openBeatbookDB, setMeta } from './sync/db';
+import { clearDrafts, listDrafts, restoreRescuedDraft } from './sync/drafts';
 import { SyncEngine } from './sync/engine';
-import { clearOfficer, needsAttention, oldestUnsent, unsentCount, unsentEntries } from './sync/outbox';
+import { clearOfficer, needsAttention, unsentCount, unsentEntries } from './sync/outbox';
+import { checkPin, hasPin, setPin, validPin } from './sync/pin';
 import type { Kind, Session } from './sync/types';
 import { KINDS } from './sync/types';
-import { app, canLog, canReview, canSeeTally, hooks, KIND_LABELS, loadReference, officerId } from './state';
-import { announce, h, replace } from './ui/dom';
-import { entryForm, loadEntryForEdit, registerBackgroundSync } from './ui/form';
+import { app, canLog, canReview, canSeeTally, hooks, loadReference, officerId } from './state';
+import { announce, ask, askWith, h, replace } from './ui/dom';
+import { entryForm, HEADINGS, loadEntryForEdit, registerBackgroundSync } from './ui/form';
 import { landingHash, shiftsView, shiftTallyView, tallyView } from './ui/supervisor';
-import { homeView, loginView, STATE_TEXT, title, todayView } from './ui/views';
+import { entryDetail, homeView, loginView, moreView, title, todayView } from './ui/views';
 import { initPwa } from './pwa';
 import { initTheme, themeToggle } from './theme';
 
-const OLD_UNSENT_HOURS = 12;
 const SEND_EVERY_MS = 20_000;
-const PULL_EVERY_MS = 60_000;
+/** The changes check: cheap (304) while the app is in front, rare when it is not. */
+const PULL_VISIBLE_MS = 5_000;
+const PULL_HIDDEN_MS = 60_000;
 
 const main = () => document.getElementById('main')!;
 const statusBar = () => document.getElementById('status')!;
 const nav = () => document.getElementById('nav')!;
 
-// ---------------------------------------------------------------- status bar
+// ---------------------------------------------------------------- status line
+/** One line (under 48 px): signal, what is unsent, what needs the officer, Send now. */
 async function renderStatus(): Promise<void> {
   const me = officerId();
   if (me == null || !canLog()) { replace(statusBar()); return; }
-  const [unsent, anyUnsent, attention, oldest] = await Promise.all([
-    unsentEntries(app.db, me), unsentCount(app.db, me), needsAttention(app.db, me), oldestUnsent(app.db, me)]);
-  const send = h('button', { type: 'button', class: 'send-now', id: 'send-now' }, 'Send now');
-  send.addEventListener('click', async () => {
-    send.disabled = true;
-    await sendNow(true);
-    const r = app.engine?.lastResult;
-    announce(r?.status === 'offline' ? 'No signal: entries stay on this phone and go later.'
-      : r?.status === 'auth' ? 'Log in again to send.' : unsentText(await unsentEntries(app.db, me), 'Everything is sent.'));
-  });
-  const banners: HTMLElement[] = [];
-  if (!navigator.onLine) banners.push(h('p', { class: 'banner offline' }, 'Offline: entries are kept on this phone.'));
-  if (app.needsLogin) {
-    const again = h('a', { href: '#/login', class: 'button primary' }, 'Log in');
-    banners.push(h('div', { class: 'banner warn' }, h('p', null, 'Your session has ended. Log in again to send; nothing is lost.'), again));
-  }
-  if (app.engine?.lastResult?.status === 'wrong-officer') {
-    banners.push(h('p', { class: 'banner warn' }, app.engine.lastResult.message ?? 'Another officer is logged in.'));
-  }
-  if (oldest && Date.now() - new Date(oldest).getTime() > OLD_UNSENT_HOURS * 3600_000) {
-    banners.push(h('p', { class: 'banner warn', id: 'old-unsent' },
-      `Some entries have waited since ${new Date(oldest).toLocaleString()} to send. Get signal and tap Send now: `
-      + 'a phone may clear the app\u2019s storage if it is not opened for days.'));
-  }
+  const [unsent, anyUnsent, attention] = await Promise.all([
+    unsentEntries(app.db, me), unsentCount(app.db, me), needsAttention(app.db, me)]);
+  const parts: (HTMLElement | string)[] = [];
+  const online = navigator.onLine;
+  parts.push(h('span', { id: 'net-state', class: online ? 'net on' : 'net off' }, online ? 'Online' : 'Offline'));
+  parts.push(h('span', { id: 'unsent-count', class: unsent ? 'count has-unsent' : 'count', 'data-count': String(unsent) },
+    unsent ? `${unsent} unsent` : anyUnsent ? 'Shift times unsent' : 'All sent'));
   if (attention.length) {
-    banners.push(h('p', { class: 'banner warn' }, h('a', { href: '#/today' },
-      `${attention.length} ${attention.length === 1 ? 'entry needs' : 'entries need'} your attention`)));
+    parts.push(h('a', { href: '#/today', id: 'attention', class: 'attention' }, `${attention.length} need${attention.length === 1 ? 's' : ''} you`));
   }
-  replace(statusBar(),
-    h('div', { class: 'unsent' },
-      h('span', { id: 'unsent-count', class: unsent ? 'count has-unsent' : 'count', 'data-count': String(unsent) },
-        unsentText(unsent, anyUnsent ? 'Shift times unsent' : 'All sent')),
-      send),
-    banners);
+  const wrong = app.engine?.lastResult?.status === 'wrong-officer';
+  let action: HTMLElement;
+  if (app.needsLogin) {
+    parts.push(h('span', { class: 'warn-text', id: 'session-ended' }, 'Session ended'));
+    action = h('a', { href: '#/login', class: 'button send-now' }, 'Log in');
+  } else {
+    const send = h('button', { type: 'button', class: 'send-now', id: 'send-now' }, 'Send now');
+    send.addEventListener('click', async () => {
+      send.disabled = true;
+      await sendNow(true);
+      announce(await sendOutcome(me));
+    });
+    action = send;
+  }
+  if (wrong) parts.push(h('span', { class: 'warn-text' }, 'Other officer'));
+  replace(statusBar(), h('div', { class: 'statusline' }, h('p', { class: 'status-text' }, parts), action));
 }
 
-function unsentText(n: number, none: string): string {
-  return n === 0 ? none : `${n} unsent`;
+/** What Send now achieved, in the officer's words (never "all sent" when something needs them). */
+async function sendOutcome(me: number): Promise<string> {
+  const r = app.engine?.lastResult;
+  if (r?.status === 'offline') return 'No signal: entries stay on this phone and go later.';
+  if (r?.status === 'auth') return 'Your session has ended: log in again to send. Nothing is lost.';
+  if (r?.status === 'wrong-officer') return r.message ?? 'Another officer is logged in.';
+  const [left, attention] = await Promise.all([unsentEntries(app.db, me), needsAttention(app.db, me)]);
+  if (attention.length) return `${attention.length} ${attention.length === 1 ? 'entry needs' : 'entries need'} you: see Today.`;
+  if (left) return `${left} still unsent: they go when the signal allows.`;
+  if (r?.status === 'error') return 'The server had a problem; entries stay on this phone and go later.';
+  return 'Everything is sent.';
 }
 
 function renderNav(): void {
@@ -72,21 +77,41 @@ function renderNav(): void {
   if (canLog()) links.push(['#/', 'Home'], ['#/today', 'Today']);
   if (canReview()) links.push(['#/review', 'Review']);
   if (canSeeTally()) links.push(['#/tally', 'Tally']);
-  const logout = h('button', { type: 'button', class: 'link', id: 'logout' }, 'Log out');
-  logout.addEventListener('click', () => void logOut());
+  links.push(['#/more', 'More']);
   const current = location.hash.split('?')[0] || '#/';
   replace(nav(), h('ul', null, links.map(([href, text]) => h('li', null,
-    h('a', { href, 'aria-current': (current === href || (href !== '#/' && current.startsWith(href))) ? 'page' : null }, text))),
-    h('li', null, logout)));
+    h('a', { href, id: `nav-${text.toLowerCase()}`, 'aria-current': (current === href || (href !== '#/' && current.startsWith(href))) ? 'page' : null }, text)))));
 }
 
 // ---------------------------------------------------------------- routes
 let routeToken = 0;
-async function route(): Promise<void> {
-  const token = ++routeToken;
+/** The hash the screen now shows, and whether it is an entry form. */
+let shownHash: string | null = null;
+let asking = false;
+
+async function route(force = false): Promise<void> {
   // The app opened with no screen named (the installed icon, a fresh login): each role starts on its own.
   if (!location.hash && app.session) history.replaceState(null, '', landingHash(app.session.officer.role));
-  const [path, query] = (location.hash.slice(1) || '/').split('?');
+  const hash = location.hash || '#/';
+  const openForm = main().querySelector('form.entry-form');
+  if (openForm && !force) {
+    // Back to the form that is open (e.g. the officer chose to stay): nothing to rebuild.
+    if (hash === shownHash) { renderNav(); return; }
+    if (app.formDirty) {
+      if (asking) return;
+      asking = true;
+      const choice = await ask('Leave this entry?',
+        'It is not saved yet. What you typed stays on this phone as a draft: Home offers it back ("Resume draft").',
+        [{ value: 'leave', label: 'Leave, keep the draft', cls: 'secondary' }], 'Stay on the form');
+      asking = false;
+      if (choice !== 'leave') {
+        if (shownHash) location.hash = shownHash;
+        return;
+      }
+    }
+  }
+  const token = ++routeToken;
+  const [path, query] = (hash.slice(1) || '/').split('?');
   const params = new URLSearchParams(query ?? '');
   const parts = path.split('/').filter(Boolean);
   renderNav();
@@ -95,18 +120,15 @@ async function route(): Promise<void> {
     view = loginView(onLogin, app.session?.officer.shoulder_number ?? '');
   } else if (parts[0] === 'log' && KINDS.includes(parts[1] as Kind) && canLog()) {
     const kind = parts[1] as Kind;
-    view = h('section', { class: 'view' }, title(`Log a ${KIND_LABELS[kind].toLowerCase()}`), await entryForm(kind));
+    view = h('section', { class: 'view' }, title(HEADINGS[kind]), await entryForm(kind));
   } else if (parts[0] === 'entry' && parts[1]) {
     const entry = await loadEntryForEdit(parts[1]);
-    if (!entry) view = h('section', { class: 'view' }, title('Not found'), h('p', null, 'No such entry on this phone.'));
-    else {
-      view = h('section', { class: 'view' }, title(`${KIND_LABELS[entry.kind]}: ${STATE_TEXT[entry.state].toLowerCase()}`),
-        entry.state === 'returned' && entry.reviewComment
-          ? h('div', { class: 'problem' }, h('p', null, h('strong', null, 'Sergeant: '), entry.reviewComment)) : null,
-        await entryForm(entry.kind, entry));
-    }
+    view = entry ? await entryDetail(entry)
+      : h('section', { class: 'view' }, title('Not found'), h('p', null, 'No such entry on this phone.'));
   } else if (parts[0] === 'today') {
     view = await todayView();
+  } else if (parts[0] === 'more') {
+    view = await moreView({ lock: lockApp, logOut, changePin });
   } else if (parts[0] === 'review' && canReview()) {
     view = parts[1] ? await shiftTallyView(parts[1]) : await shiftsView(params.get('date') ?? undefined);
   } else if (parts[0] === 'tally' && canSeeTally()) {
@@ -117,9 +139,14 @@ async function route(): Promise<void> {
     view = await tallyView(params);
   }
   if (token !== routeToken) return; // a newer navigation won
-  const wasForm = !!main().querySelector('form.entry-form');
-  if (!wasForm || !main().contains(document.activeElement)) app.formDirty = false;
+  // Last check: never replace a form the officer has started typing into since.
+  const nowForm = main().querySelector('form.entry-form');
+  if (nowForm && nowForm !== openForm && app.formDirty && !force) return;
+  const isForm = !!view.querySelector('form.entry-form');
+  if (!isForm) app.formDirty = false;
+  else if (!view.querySelector('.draft-note:not([hidden])')) app.formDirty = false;
   replace(main(), view);
+  shownHash = hash;
   if (document.activeElement === document.body || !main().contains(document.activeElement)) {
     (document.getElementById('view-title') as HTMLElement | null)?.focus({ preventScroll: false });
   }
@@ -128,22 +155,24 @@ async function route(): Promise<void> {
 /** Redraw the screen after data changed, unless it is a form being filled in. */
 function refresh(): void {
   void renderStatus();
-  // Never under a form being filled in, nor on the server-backed review and tally screens.
-  if (main().querySelector('form.entry-form, form.login, .review-item, form.tally-form')) return;
+  // Never under a form, nor on the server-backed review and tally screens.
+  if (main().querySelector('form.entry-form, form.login, .review-item, form.tally-form, dialog[open]')) return;
+  if (document.querySelector('dialog[open]')) return;
   if (main().contains(document.activeElement) && document.activeElement?.matches('input, textarea, select')) return;
   void route();
 }
 
 // ---------------------------------------------------------------- session
-async function onLogin(session: Session): Promise<void> {
+async function onLogin(session: Session, pin?: string): Promise<void> {
   app.session = session;
   app.needsLogin = false;
   await deleteMeta(app.db, 'pendingLogout');
   await setMeta(app.db, 'session', session);
+  if (pin) await setPin(app.db, session.officer.id, pin);
   void requestPersistence();
   await loadReference(true);
   location.hash = landingHash(session.officer.role);
-  void route();
+  void route(true);
   await sendNow(true);
   void pull();
 }
@@ -153,12 +182,19 @@ async function logOut(): Promise<void> {
   if (me == null) return;
   if (navigator.onLine) await sendNow(true);
   const unsent = await unsentCount(app.db, me) + (await needsAttention(app.db, me)).filter((e) => e.state !== 'returned').length;
-  if (unsent > 0) {
-    const ok = await confirmDialog(`${unsent} ${unsent === 1 ? 'entry has' : 'entries have'} not been sent.`,
-      'If you log out now they stay on this phone, locked to you, and are sent when you next log in. Everything already sent is removed from this phone.',
-      'Log out anyway', 'Stay logged in');
-    if (!ok) return;
-  }
+  const drafts = (await listDrafts(app.db, me)).length;
+  const offline = !navigator.onLine;
+  const lines: string[] = [];
+  if (unsent) lines.push(`${unsent} unsent ${unsent === 1 ? 'entry stays' : 'entries stay'} on this phone, locked to you, and ${unsent === 1 ? 'goes' : 'go'} when you next log in.`);
+  if (drafts) lines.push(`${drafts} unfinished ${drafts === 1 ? 'draft is' : 'drafts are'} deleted.`);
+  lines.push('Everything already sent is removed from this phone.');
+  if (offline) lines.push('There is no signal: you cannot log in again until there is. Lock keeps you logged in.');
+  const body = h('div', null, lines.map((l) => h('p', null, l)));
+  const choices = [{ value: 'out', label: 'Log out', cls: 'danger' }];
+  if (offline) choices.unshift({ value: 'lock', label: 'Lock instead', cls: 'primary' });
+  const choice = await ask(offline ? 'Log out with no signal?' : 'Log out of Beatbook?', body, choices, 'Stay logged in');
+  if (choice === 'lock') { await lockApp(); return; }
+  if (choice !== 'out') return;
   try {
     await app.api.logout();
   } catch (err) {
@@ -166,29 +202,100 @@ async function logOut(): Promise<void> {
     if (!(err instanceof ApiError && err.status === 401)) await setMeta(app.db, 'pendingLogout', true);
   }
   await clearOfficer(app.db, me, unsent > 0);
+  await clearDrafts(app.db, me);
   await deleteMeta(app.db, 'session');
+  app.formDirty = false;
   app.session = null;
   app.api.csrf = null;
   location.hash = '#/login';
   await renderStatus();
-  void route();
+  void route(true);
   announce('Logged out.');
 }
 
-function confirmDialog(heading: string, text: string, yes: string, no: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const yesB = h('button', { type: 'button', class: 'danger', value: 'yes' }, yes);
-    const noB = h('button', { type: 'button', class: 'secondary', value: 'no' }, no);
-    const dlg = h('dialog', { 'aria-labelledby': 'dlg-title', class: 'dialog' },
-      h('h2', { id: 'dlg-title' }, heading), h('p', null, text), h('div', { class: 'actions' }, noB, yesB));
-    const done = (v: boolean) => { dlg.close(); dlg.remove(); resolve(v); };
-    yesB.addEventListener('click', () => done(true));
-    noB.addEventListener('click', () => done(false));
-    dlg.addEventListener('cancel', () => done(false));
-    document.body.append(dlg);
-    dlg.showModal();
-    noB.focus();
+// ---------------------------------------------------------------- lock
+const PIN_INPUT = { label: 'PIN (4 to 8 digits)', type: 'password', inputmode: 'numeric', autocomplete: 'off',
+  valid: (v: string) => (validPin(v) ? null : 'A PIN is 4 to 8 digits.') };
+
+async function changePin(): Promise<boolean> {
+  const me = officerId();
+  if (me == null) return false;
+  const r = await askWith('Choose a PIN', 'The PIN unlocks Beatbook on this phone, with or without signal. It is kept only here.',
+    [{ value: 'set', label: 'Save PIN' }], 'Cancel', PIN_INPUT);
+  if (!r) return false;
+  await setPin(app.db, me, r.text);
+  announce('PIN saved.');
+  return true;
+}
+
+async function lockApp(): Promise<void> {
+  const me = officerId();
+  if (me == null) return;
+  if (!(await hasPin(app.db, me)) && !(await changePin())) return;
+  await setMeta(app.db, `locked:${me}`, true);
+  showLock();
+}
+
+/** The lock screen covers the app without touching it: an open form is there after unlocking. */
+function showLock(): void {
+  const me = officerId();
+  if (me == null || document.getElementById('lock-screen')) return;
+  app.locked = true;
+  const others = ['.top', '#nav', '#status', '#update', '#main'].map((s) => document.querySelector(s)).filter(Boolean) as HTMLElement[];
+  others.forEach((el) => { el.inert = true; el.setAttribute('aria-hidden', 'true'); });
+  const pin = h('input', { id: 'unlock-pin', name: 'pin', type: 'password', inputmode: 'numeric', autocomplete: 'off',
+    required: true, 'aria-describedby': 'unlock-error' });
+  const error = h('p', { class: 'field-error', id: 'unlock-error', role: 'alert' });
+  const button = h('button', { type: 'submit', class: 'primary big' }, 'Unlock');
+  const form = h('form', { class: 'unlock', novalidate: true },
+    h('div', { class: 'field' }, h('label', { htmlFor: 'unlock-pin' }, 'Your PIN'), pin), error, button);
+  const who = app.session?.officer;
+  const screen = h('div', { id: 'lock-screen', class: 'lock-screen', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'lock-title' },
+    h('h1', { id: 'lock-title' }, 'Beatbook is locked'),
+    h('p', null, `${who?.display_name ?? ''} (${who?.shoulder_number ?? ''}). Your entries and any open form are kept.`), form);
+  const unlock = async () => {
+    await deleteMeta(app.db, `locked:${me}`);
+    screen.remove();
+    others.forEach((el) => { el.inert = false; el.removeAttribute('aria-hidden'); });
+    app.locked = false;
+    announce('Unlocked.');
+    void renderStatus();
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    const r = await checkPin(app.db, me, pin.value);
+    button.disabled = false;
+    pin.value = '';
+    if (r.ok) { await unlock(); return; }
+    error.textContent = r.reason === 'wait' || r.waitMs
+      ? `Wrong PIN too many times: try again in ${Math.ceil(r.waitMs / 1000)} seconds.`
+      : r.reason === 'none' ? 'No PIN is set for you on this phone.'
+      : `Wrong PIN. ${r.left} ${r.left === 1 ? 'try' : 'tries'} before a wait.`;
+    pin.focus();
   });
+  // A forgotten PIN: the password opens it again (with signal), for the same officer only.
+  const forgot = h('button', { type: 'button', class: 'link', id: 'forgot-pin' }, 'Forgot your PIN? Use your password');
+  forgot.addEventListener('click', async () => {
+    if (!navigator.onLine) { error.textContent = 'Using your password needs signal. Your PIN works without it.'; return; }
+    const r = await askWith('Unlock with your password', `Password for ${who?.shoulder_number ?? ''}.`,
+      [{ value: 'go', label: 'Unlock' }], 'Cancel',
+      { label: 'Password', type: 'password', autocomplete: 'current-password', valid: (v) => (v ? null : 'Give your password.') });
+    if (!r || !who) return;
+    try {
+      const res = await app.api.login(who.shoulder_number, r.text);
+      if (res.officer.id !== me) throw new Error('Another officer.');
+      app.needsLogin = false;
+      await unlock();
+      await changePin();
+    } catch (err) {
+      error.textContent = err instanceof NetworkError ? 'No signal: use your PIN, or try again with signal.'
+        : err instanceof ApiError ? err.message : 'That did not work; try again.';
+    }
+  });
+  screen.append(h('p', null, forgot));
+  document.body.append(screen);
+  pin.focus();
 }
 
 async function requestPersistence(): Promise<void> {
@@ -207,28 +314,40 @@ async function sendNow(force = false): Promise<void> {
   const r = await app.engine.send({ force });
   if (r.rejected || r.conflict) {
     const n = r.rejected + r.conflict;
-    announce(`${n} ${n === 1 ? 'entry was' : 'entries were'} not accepted: see Today's entries.`);
+    announce(`${n} ${n === 1 ? 'entry was' : 'entries were'} not accepted: see Today.`);
   } else if (r.acknowledged && r.status === 'sent') {
     announce(`Sent ${r.acknowledged} ${r.acknowledged === 1 ? 'item' : 'items'}.`);
   }
   await renderStatus();
 }
 
+let lastPull = 0;
+let pulling = false;
 async function pull(): Promise<void> {
-  if (!app.engine || app.needsLogin || !navigator.onLine) return;
-  try { await app.engine.pullChanges(); } catch (err) { console.warn('changes', err); }
+  if (!app.engine || app.needsLogin || !navigator.onLine || pulling) return;
+  pulling = true;
+  lastPull = Date.now();
+  try { await app.engine.pullChanges(); } catch (err) { console.warn('changes', err); } finally { pulling = false; }
 }
 
 function startScheduler(): void {
   window.addEventListener('online', () => { void renderStatus(); void sendNow(true).then(pull); });
   window.addEventListener('offline', () => void renderStatus());
   window.setInterval(() => { if (navigator.onLine && app.engine?.due()) void sendNow(); }, SEND_EVERY_MS);
-  window.setInterval(() => void pull(), PULL_EVERY_MS);
+  // Returned entries reach an open phone within seconds (Page Visibility: rarely in the background).
+  window.setInterval(() => {
+    const every = document.visibilityState === 'visible' ? PULL_VISIBLE_MS : PULL_HIDDEN_MS;
+    if (Date.now() - lastPull >= every - 250) void pull();
+  }, PULL_VISIBLE_MS);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') { void sendNow(true).then(pull); }
   });
   navigator.serviceWorker?.addEventListener('message', (ev) => {
     if (ev.data?.type === 'outbox-synced') refresh();
+  });
+  // Reloading or closing with unsaved input: the browser asks (the draft is kept either way).
+  window.addEventListener('beforeunload', (ev) => {
+    if (app.formDirty && main().querySelector('form.entry-form')) { ev.preventDefault(); ev.returnValue = ''; }
   });
 }
 
@@ -237,9 +356,11 @@ async function boot(): Promise<void> {
   initTheme();
   document.getElementById('theme-slot')?.replaceWith(themeToggle());
   app.db = await openBeatbookDB();
+  await restoreRescuedDraft(app.db);
   app.api = new Api();
   app.needsLogin = false;
   app.formDirty = false;
+  app.locked = false;
   app.session = (await getMeta<Session>(app.db, 'session')) ?? null;
   app.persisted = (await getMeta<boolean>(app.db, 'persisted')) ?? null;
   app.engine = new SyncEngine({
@@ -249,10 +370,12 @@ async function boot(): Promise<void> {
   });
   hooks.status = () => void renderStatus();
   hooks.refresh = refresh;
+  hooks.rerender = () => void route(true);
   hooks.sendNow = () => sendNow(true);
   window.addEventListener('hashchange', () => void route());
   initPwa(() => app.formDirty);
   startScheduler();
+  if (app.session && (await getMeta<boolean>(app.db, `locked:${app.session.officer.id}`))) showLock();
   await route();
   await renderStatus();
 
@@ -269,15 +392,21 @@ async function boot(): Promise<void> {
   }
 
   // Confirm the session with the server when there is signal; offline, the stored one is used.
+  // The answer may take seconds on a weak signal: by then the officer may be typing, so the
+  // screen already drawn is only redrawn when what it shows depends on who is logged in.
   try {
+    const had = app.session;
     const me = await app.api.me();
     const session: Session = { officer: me.officer, operations: me.operations };
-    if (!app.session || app.session.officer.id === me.officer.id) {
+    if (!had || had.officer.id === me.officer.id) {
       app.session = session;
       await setMeta(app.db, 'session', session);
       void loadReference(true);
       void requestPersistence();
-      await route();
+      const onLoginScreen = !had && main().querySelector('form.login');
+      const typing = onLoginScreen && [...main().querySelectorAll('input')].some((i) => (i as HTMLInputElement).value);
+      if (!had && !typing) await route(true);
+      else { renderNav(); if (!main().querySelector('form')) refresh(); }
       await sendNow(true);
       await pull();
     } else {

@@ -18,6 +18,8 @@ export interface AppState {
   /** A form has unsaved input: never reload under it. */
   formDirty: boolean;
   persisted: boolean | null;
+  /** The lock screen is up: nothing is shown until the PIN is given. */
+  locked: boolean;
 }
 
 export const app = {} as AppState;
@@ -34,6 +36,8 @@ export const hooks = {
   status: () => {},
   /** Redraw the current screen if it shows data (never a form). */
   refresh: () => {},
+  /** Build the current screen again (after the officer asked for it, e.g. discarding a draft). */
+  rerender: () => {},
   /** Send the outbox now. */
   sendNow: (): Promise<void> => Promise.resolve(),
 };

@@ -74,7 +74,7 @@ class Phone:
         page.fill("input[name=shoulder_number]", shoulder_number)
         page.fill("input[name=password]", password)
         page.click("form.login button[type=submit]")
-        page.wait_for_selector("#logout")
+        page.wait_for_selector("#nav-more")
 
     def screenshot(self, name: str):
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -11,13 +11,24 @@ from server.records.models import AuditEntry, Record, Shift
 from tests.conftest import DEMO_PASSWORD
 
 
-def fill_entry(page, kind: str, note: str):
-    """Fill one of the four forms with the first value of every required list."""
-    page.click(f"a.big-button.kind-{kind}")
-    page.wait_for_selector("form.entry-form")
+def answer_all(page):
+    """The first choice of every question the form asks (pickers and big buttons)."""
     form = page.locator("form.entry-form")
     for dropdown in form.locator("select[required]").all():
         dropdown.select_option(index=1)
+    for group in form.locator("fieldset.seg:not([hidden])").all():
+        group.locator("label.seg-opt").first.click()
+
+
+def fill_entry(page, kind: str, note: str):
+    """Fill one of the four forms with the first value of every required list (on shift)."""
+    if page.locator("#start-shift").count():
+        page.click("#start-shift")
+        page.wait_for_selector("#end-shift")
+    page.click(f"a.big-button.kind-{kind}")
+    page.wait_for_selector("form.entry-form")
+    form = page.locator("form.entry-form")
+    answer_all(page)
     for group in ("concern_categories", "topics"):
         boxes = form.locator(f"input[name={group}]")
         if boxes.count():
@@ -26,6 +37,9 @@ def fill_entry(page, kind: str, note: str):
         form.locator("textarea[name=intelligence_text]").fill("Lookouts on mopeds at the Lings Way shops.")
     form.locator("textarea[name=notes]").fill(note)
     form.locator("button[type=submit]").click()
+    page.wait_for_selector(f"li.entry:has-text('{note}'), dialog[open]")
+    if page.locator("dialog[open]").count():  # the shift ended meanwhile: one tap starts one and saves
+        page.locator("dialog[open]").get_by_role("button", name="Start shift and save").click()
     page.wait_for_selector(f"li.entry:has-text('{note}')")
     page.goto(page.url.split("#")[0] + "#/")
     page.wait_for_selector("a.big-button")
@@ -100,7 +114,7 @@ def test_offline_entries_sync_once_and_the_sergeant_review_round_trip(app, phone
     page.wait_for_selector("li.entry")
     assert page.locator("li.entry[data-state=waiting]").count() == 5
     assert unsent(page) == "5"
-    assert page.locator(".banner.offline").is_visible()
+    assert page.inner_text("#net-state") == "Offline"
     pc.shot("04-today-offline-waiting")
 
     # ---- close the page and open the app again, still offline
@@ -225,14 +239,15 @@ def test_logout_warns_about_unsent_entries_and_clears_sent_data(app, phone_facto
     pc.context.set_offline(True)
     fill_entry(page, "stop_search", "unsent one")
     assert unsent(page) == "1"
+    page.click("#nav-more")
     page.click("#logout")
     page.wait_for_selector("dialog[open]")
-    assert "1 entry has not been sent" in page.locator("dialog").inner_text()
+    assert "1 unsent entry stays on this phone" in page.locator("dialog").inner_text()
     pc.shot("12-logout-warning")
-    page.get_by_role("button", name="Stay logged in").click()
+    page.locator("dialog[open]").get_by_role("button", name="Stay logged in").click()
     assert page.locator("#logout").is_visible()
     page.click("#logout")
-    page.get_by_role("button", name="Log out anyway").click()
+    page.locator("dialog[open]").get_by_role("button", name="Log out").click()
     page.wait_for_selector("form.login")
     left = page.evaluate("""async () => {
         const db = await new Promise((ok, bad) => { const r = indexedDB.open('beatbook'); r.onsuccess = () => ok(r.result); r.onerror = bad; });
@@ -266,8 +281,7 @@ def test_rejected_entry_shows_the_reason_is_fixed_and_sent_with_gps_last_area_an
     page.click("a.big-button.kind-stop_search")
     page.wait_for_selector("form.entry-form")
     form = page.locator("form.entry-form")
-    for dropdown in form.locator("select[required]").all():
-        dropdown.select_option(index=1)
+    answer_all(page)
     assert form.locator("input[name=occurred_at]").input_value()  # defaults to now
     too_early = (date.today() - timedelta(days=90)).isoformat() + "T10:00"
     form.locator("input[name=occurred_at]").fill(too_early)
@@ -275,10 +289,13 @@ def test_rejected_entry_shows_the_reason_is_fixed_and_sent_with_gps_last_area_an
     form.get_by_role("button", name="Add my location (GPS)").click()
     page.wait_for_selector("text=Location added: 52.26350, -0.84120")
     form.locator("button[type=submit]").click()
+    # Not on shift: the app asks (one tap starts one and saves); this entry is from long ago.
+    page.locator("dialog[open]").get_by_role("button", name="Save without a shift").click()
     entry = page.locator("li.entry[data-state=rejected]")
     entry.wait_for(timeout=20_000)
     assert "Before the operation started" in entry.inner_text()
-    assert "needs your attention" in page.locator("#status").inner_text()
+    assert "1 needs you" in page.locator("#status").inner_text()
+    assert "Time: Before the operation started" in entry.inner_text()
     pc.shot("13-today-rejected")
 
     entry.get_by_role("link", name="Fix and resend").click()
@@ -330,7 +347,7 @@ def test_expired_session_keeps_the_queue_and_sends_after_logging_in_again(app, p
         db.session.commit()
         db.session.remove()
     fill_entry(page, "safeguarding_referral", "logged after expiry")
-    page.wait_for_selector("text=Your session has ended")
+    page.wait_for_selector("#session-ended")
     assert unsent(page) == "1"
     assert count_records(app, officer.id)[0] == 0
     pc.shot("16-session-ended")
@@ -351,7 +368,9 @@ def test_logging_out_offline_ends_the_server_session_when_the_signal_returns(app
     pc.login(officer.shoulder_number, DEMO_PASSWORD)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     pc.context.set_offline(True)
+    page.click("#nav-more")
     page.click("#logout")
+    page.locator("dialog[open]").get_by_role("button", name="Log out").click()
     page.wait_for_selector("form.login")
     pc.context.set_offline(False)
     page.reload()
@@ -402,9 +421,11 @@ def test_an_offline_edit_that_crosses_the_sergeants_return_shows_a_conflict_to_s
     item = page.locator(f"li.entry[data-id='{record_id}'][data-state=conflict]")
     item.wait_for(timeout=30_000)
     text = item.inner_text()
-    assert "notes: first words (yours: my offline edit)" in text
+    assert "A sergeant returned this entry" in text
+    assert "Changed on the server: Notes." in text
+    assert "Notes: server has first words; yours: my offline edit" in text
     assert "Sergeant: Grade the source again." in text
-    assert "occurred at" not in text  # the same instant written two ways is no difference
+    assert "Time" not in text  # the same instant written two ways is no difference
     pc.shot("17-today-conflict")
     item.get_by_role("button", name="Keep mine and resend").click()
     page.wait_for_selector(f"li.entry[data-id='{record_id}'][data-state=sent]", timeout=30_000)

@@ -23,11 +23,14 @@ export interface LoginResponse extends Session { csrf_token: string; }
 
 export class Api {
   csrf: string | null = null;
+  /** The changes feed's last ETag per query: an unchanged feed answers 304 with no body. */
+  private etags = new Map<string, string>();
 
   constructor(private fetchFn: FetchFn = (i, init) => fetch(i, init), private base = '') {}
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+  async request<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {},
+                   onResponse?: (r: Response) => void): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...extra };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && this.csrf) headers['X-CSRF-Token'] = this.csrf;
     let resp: Response;
@@ -39,6 +42,8 @@ export class Api {
     } catch (err) {
       throw new NetworkError(err instanceof Error ? err.message : String(err));
     }
+    onResponse?.(resp);
+    if (resp.status === 304) return null as T;
     let data: unknown = null;
     const text = await resp.text().catch(() => '');
     if (text) {
@@ -73,8 +78,16 @@ export class Api {
     return this.request<SyncResponse>('POST', '/api/sync', { device_id: deviceId, shifts, records });
   }
 
-  changes(since: string): Promise<{ records: Payload[]; cursor: string; has_more: boolean }> {
-    return this.request('GET', `/api/sync/changes?since=${encodeURIComponent(since)}`);
+  async changes(since: string): Promise<{ records: Payload[]; cursor: string; has_more: boolean }> {
+    const path = `/api/sync/changes?since=${encodeURIComponent(since)}`;
+    const tag = this.etags.get(path);
+    let etag: string | null = null;
+    const r = await this.request<{ records: Payload[]; cursor: string; has_more: boolean } | null>(
+      'GET', path, undefined, tag ? { 'If-None-Match': tag } : {}, (resp) => { etag = resp.headers.get('ETag'); });
+    if (r == null) return { records: [], cursor: since, has_more: false }; // 304: nothing new
+    this.etags.clear(); // one cursor at a time: older tags are never asked for again
+    if (etag) this.etags.set(path, etag);
+    return r;
   }
 
   get<T>(path: string): Promise<T> { return this.request<T>('GET', path); }
