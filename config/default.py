@@ -43,7 +43,7 @@ OPENAPI_VERSION = "3.0.3"
 OPENAPI_URL_PREFIX = "/api"
 OPENAPI_JSON_PATH = "openapi.json"
 
-# ---- production (issue 7; README "Production") ----
+# ---- production (README "Production") ----
 # The public origin(s) officers open, comma-separated; required in production.
 # State-changing requests whose Origin header is not one of them are refused.
 ALLOWED_ORIGINS = ""

@@ -51,7 +51,7 @@ def _coerce(current, value: str, key: str = "setting"):
     return value
 
 
-# Production (issue 7): see validate_production_settings below and README "Production".
+# Production: see validate_production_settings below and README "Production".
 ENV_KEYS += ("ALLOWED_ORIGINS", "TRUSTED_PROXY_COUNT", "METRICS_TOKEN", "LOG_FORMAT", "LOG_LEVEL")
 
 
@@ -110,7 +110,7 @@ def _instance_secret(app: Flask) -> str:
     return path.read_text().strip()
 
 
-# ---- validation of the production settings (issue 7) -------------------------------------
+# ---- validation of the production settings -------------------------------------
 
 LOG_FORMATS = ("json", "text")
 

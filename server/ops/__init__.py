@@ -1,4 +1,4 @@
-"""Running Beatbook in production (issue 7): health and readiness probes, one JSON
+"""Running Beatbook in production: health and readiness probes, one JSON
 log line per request with a request id, Prometheus metrics, the Origin check and
 `flask migrate-safely`. (Behind nginx, TRUSTED_PROXY_COUNT=1 makes init_security apply
 werkzeug's ProxyFix; tests/ops/test_proxy.py checks what that means for logs and metrics.)

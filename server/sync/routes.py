@@ -3,7 +3,7 @@ from datetime import timedelta
 from flask import current_app, jsonify, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core.db import db, reads_before_writing, utcnow
 from ..core.errors import ApiError

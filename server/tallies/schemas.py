@@ -1,4 +1,4 @@
-"""Query and answer shapes for tallies and shift review (the API contract in HELPERS.md)."""
+"""Query and answer shapes for tallies and shift review."""
 from __future__ import annotations
 
 import re

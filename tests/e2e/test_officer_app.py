@@ -46,12 +46,12 @@ def fill_entry(page, kind: str, note: str):
 
 
 def require_tally_api(base: str) -> None:
-    """The sergeant and inspector screens need the tallies API (issue 3): fail clearly without it."""
+    """The sergeant and inspector screens need the tallies API: fail clearly without it."""
     import requests
 
     for path in ("/api/shifts", "/api/operations/1/tally"):
         status = requests.get(base + path, timeout=10).status_code
-        assert status != 404, f"GET {path} is missing (404): these screens need the tallies API (issue 3) merged"
+        assert status != 404, f"GET {path} is missing (404): these screens need the tallies API"
 
 
 def unsent(page) -> str:

@@ -23,7 +23,7 @@ NOTE = "Seen passing a package through a car window on Lings Way; searched at th
 class TouchPhone(Phone):
     """A phone with a touch screen (taps, not clicks), in the officer's time zone."""
 
-    def __init__(self, browser, base: str):  # noqa: super().__init__ would open a desktop-style context
+    def __init__(self, browser, base: str):  # not Phone.__init__: that would open a desktop-style context
         self.base = base
         self.context = browser.new_context(viewport=PHONE, device_scale_factor=2, has_touch=True, is_mobile=True,
                                            service_workers="allow", locale="en-GB", timezone_id="Europe/London")

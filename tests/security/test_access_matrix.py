@@ -101,7 +101,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("/api/sync", "POST"): {"officer": 200, "sergeant": 200, "inspector": 200, "analyst": 403, "admin": 403,
                             "anonymous": ANON},
     ("/api/sync/changes", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
-    # Tallies (issue 3): everyone counts, each within their scope (officer own, sergeant team, others all);
+    # Tallies: everyone counts, each within their scope (officer own, sergeant team, others all);
     # what each answer holds is checked in test_tallies_and_exports_hold_exactly_what_the_role_may_see.
     ("/api/operations/<int:operation_id>/tally", "GET"): EVERYONE,
     ("/api/shifts", "GET"): EVERYONE,
