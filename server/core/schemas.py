@@ -114,6 +114,13 @@ class Integer(fields.Integer):
         own = [] if validate is None else list(validate) if isinstance(validate, (list, tuple)) else [validate]
         super().__init__(strict=True, validate=[Range(min=-DB_INT_MAX, max=DB_INT_MAX), *own], **kw)
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        # Query strings are text ("?page=2"); a JSON body carries its numbers as numbers, so "2" there is
+        # refused like 2.5. webargs hands a query string over as a multidict (it has getlist).
+        if isinstance(value, str) and not hasattr(data, "getlist"):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
     def _validated(self, value):
         if isinstance(value, str):
             if not _DIGITS.fullmatch(value):

@@ -9,40 +9,7 @@ from sqlalchemy import func, select
 from server.core.db import db
 from server.records.models import AuditEntry, Record, Shift
 from tests.conftest import DEMO_PASSWORD
-
-
-def answer_all(page):
-    """The first choice of every question the form asks (pickers and big buttons)."""
-    form = page.locator("form.entry-form")
-    for dropdown in form.locator("select[required]").all():
-        dropdown.select_option(index=1)
-    for group in form.locator("fieldset.seg:not([hidden])").all():
-        group.locator("label.seg-opt").first.click()
-
-
-def fill_entry(page, kind: str, note: str):
-    """Fill one of the four forms with the first value of every required list (on shift)."""
-    if page.locator("#start-shift").count():
-        page.click("#start-shift")
-        page.wait_for_selector("#end-shift")
-    page.click(f"a.big-button.kind-{kind}")
-    page.wait_for_selector("form.entry-form")
-    form = page.locator("form.entry-form")
-    answer_all(page)
-    for group in ("concern_categories", "topics"):
-        boxes = form.locator(f"input[name={group}]")
-        if boxes.count():
-            boxes.first.check()
-    if kind == "intelligence_log":
-        form.locator("textarea[name=intelligence_text]").fill("Lookouts on mopeds at the Lings Way shops.")
-    form.locator("textarea[name=notes]").fill(note)
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector(f"li.entry:has-text('{note}'), dialog[open]")
-    if page.locator("dialog[open]").count():  # the shift ended meanwhile: one tap starts one and saves
-        page.locator("dialog[open]").get_by_role("button", name="Start shift and save").click()
-    page.wait_for_selector(f"li.entry:has-text('{note}')")
-    page.goto(page.url.split("#")[0] + "#/")
-    page.wait_for_selector("a.big-button")
+from tests.e2e.conftest import answer_all, fill_entry
 
 
 def require_tally_api(base: str) -> None:

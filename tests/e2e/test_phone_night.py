@@ -442,7 +442,7 @@ def test_a_returned_entry_reaches_the_open_phone_in_seconds_without_touching_the
     page.fill("form.entry-form input[name=custody_reference]", "NN/0099/26")
     sgt = ApiClient(app, sergeant)
     sgt.login(sergeant.shoulder_number)
-    resp = sgt.post(f"/api/records/{record_id}/return", {"comment": "Say what was found."})
+    resp = sgt.post(f"/api/records/{record_id}/return", {"comment": "Say what was found.", "base_version": 1})
     assert resp.status_code == 200, resp.get_json()
     returned_at = time.monotonic()
     page.wait_for_selector("#attention", timeout=15_000)

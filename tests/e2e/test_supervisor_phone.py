@@ -17,7 +17,7 @@ from server.core.db import db
 from server.records.models import Record
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import PHONE, SCREENSHOTS, Phone
+from tests.e2e.conftest import PHONE, SCREENSHOTS, Phone, fill_entry
 
 LONDON = ZoneInfo("Europe/London")
 SCHEMES = ["light", "dark"]
@@ -300,13 +300,7 @@ def test_officer_screens_pass_axe_by_day_and_by_night(app, touch_phone_factory, 
     phone.context.set_offline(True)
     phone.goto("/#/")
     page.wait_for_selector("a.big-button")
-    page.click("a.big-button.kind-arrest")
-    page.wait_for_selector("form.entry-form")
-    form = page.locator("form.entry-form")
-    for dropdown in form.locator("select[required]").all():
-        dropdown.select_option(index=1)
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector("li.entry")
+    fill_entry(page, "arrest", "Arrested at the Lings Way shops.")
     phone.goto("/#/today")
     page.wait_for_selector("li.entry")
     page.click("#send-now")
@@ -316,6 +310,7 @@ def test_officer_screens_pass_axe_by_day_and_by_night(app, touch_phone_factory, 
         assert toast != "rgb(240, 243, 246)", toast
     shot(phone, f"officer-today-toast-{scheme}")
     fits(phone, f"officer-today-{scheme}")
+    page.click("#nav-more")
     page.click("#logout")
     page.wait_for_selector("dialog[open]")
     shot(phone, f"officer-logout-warning-{scheme}")

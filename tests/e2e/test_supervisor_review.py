@@ -31,7 +31,7 @@ def test_verifying_an_entry_edited_meanwhile_shows_the_newer_copy(app, phone_fac
     assert resp.status_code == 200
 
     card.get_by_role("button", name="Verify").click()
-    card.get_by_text("This entry changed since you opened it; check it again.").wait_for()
+    card.get_by_text("The officer changed this entry since you opened it").wait_for()
     assert "Detained outside the shop" in card.inner_text()
     with app.app_context():
         stored = db.session.get(Record, uuid.UUID(arrest["id"]))

@@ -149,8 +149,8 @@ BASE_BODIES = {
     ("/api/operations", "POST"): {"name": "Op", "slug": "op-x", "local_policing_area": "West",
                                   "target_areas": ["NN3"], "starts_on": "2026-01-01"},
     ("/api/operations/<int:operation_id>", "PATCH"): {},
-    ("/api/records/<uuid:record_id>/return", "POST"): {"comment": "Check the area."},
-    ("/api/records/<uuid:record_id>/verify", "POST"): {"comment": "Fine."},
+    ("/api/records/<uuid:record_id>/return", "POST"): {"comment": "Check the area.", "base_version": 1},
+    ("/api/records/<uuid:record_id>/verify", "POST"): {"comment": "Fine.", "base_version": 1},
     ("/api/records/<uuid:record_id>/void", "POST"): {"reason": "Logged twice."},
     ("/api/sync", "POST"): {"device_id": "phone-1", "shifts": [], "records": []},
 }

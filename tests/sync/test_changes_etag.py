@@ -19,7 +19,7 @@ def test_an_unchanged_feed_answers_304_and_a_return_by_the_sergeant_does_not(off
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == tag
 
-    assert sergeant_client.post(f"/api/records/{rec['id']}/return", {"comment": "Add the power used."}).status_code == 200
+    assert sergeant_client.post(f"/api/records/{rec['id']}/return", {"comment": "Add the power used.", "base_version": 1}).status_code == 200
     changed = feed(officer_client, cursor, tag)
     assert changed.status_code == 200
     assert [r["status"] for r in changed.get_json()["records"]] == ["returned"]

@@ -56,8 +56,8 @@ def test_a_team_move_leaves_past_team_tallies_unchanged(app, login_as, sergeant_
     assert listed["total"] == 1
     assert sergeant_client.get(f"/api/records/{march[0]['id']}").status_code == 200
     assert other_sergeant_client.get(f"/api/records/{march[0]['id']}").status_code == 404
-    assert sergeant_client.post(f"/api/records/{march[1]['id']}/verify", {}).status_code == 200
-    assert other_sergeant_client.post(f"/api/records/{march[2]['id']}/verify", {}).status_code == 404
+    assert sergeant_client.post(f"/api/records/{march[1]['id']}/verify", {"base_version": 1}).status_code == 200
+    assert other_sergeant_client.post(f"/api/records/{march[2]['id']}/verify", {"base_version": 1}).status_code == 404
     # the officer still has their own, whichever team they are in
     assert mover.get(f"/api/records?operation={op_id}&per_page=50").get_json()["total"] == 8
 
