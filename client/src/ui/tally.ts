@@ -191,8 +191,8 @@ export async function tallyView(params: URLSearchParams): Promise<HTMLElement> {
     COMPARE_CHOICES.map(([v, label]) => h('option', { value: v, selected: v === rule || null }, label)));
   const askedPop = params.get('population');
   const pop = h('select', { id: ids.pop },
-    h('option', { value: 'operation', selected: askedPop === 'operation' || null }, `Only ${op.name}\u2019s entries`),
-    h('option', { value: 'districts', selected: askedPop === 'districts' || null }, `Every entry in its districts (${op.target_areas.join(', ')})`));
+    h('option', { value: 'operation', selected: askedPop === 'operation' || null }, 'Only this operation\u2019s entries'),
+    h('option', { value: 'districts', selected: askedPop === 'districts' || null }, 'Every entry in its districts'));
   let popChosen = askedPop === 'operation' || askedPop === 'districts';
   const popField = h('div', { class: 'field' }, h('label', { htmlFor: ids.pop }, 'Count, in both periods'), pop);
   // Before launch the operation had no entries of its own: only the districts can be compared.
