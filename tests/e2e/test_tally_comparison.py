@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from server.core.db import db
 from server.operations.models import Operation
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD
-from tests.e2e.test_supervisor_phone import LONDON, fits, local, shot, touch_phone_factory  # noqa: F401 (a fixture)
+from tests.e2e.test_supervisor_phone import LONDON, fits, local, shot
 
 TALLY_ANSWER = "async (q) => (await fetch(`/api/operations/${q.op}/tally?${q.query}`)).json()"
+
+
+@pytest.fixture
+def touch_phone(phone_factory):
+    """The inspector's touch phone (tap events, mobile viewport)."""
+    return phone_factory(color_scheme="light", touch=True)
 
 
 def figure(page, kind: str, cell: str) -> int:
     return int(page.locator(f".kind-row[data-kind={kind}] .{cell} dd").inner_text())
 
 
-def test_the_inspector_sees_what_is_compared_and_chooses_the_previous_month(app, touch_phone_factory, login_as,
+def test_the_inspector_sees_what_is_compared_and_chooses_the_previous_month(app, touch_phone, login_as,
                                                                             operation):
     today = datetime.now(LONDON).date()
     with app.app_context():
@@ -35,7 +43,7 @@ def test_the_inspector_sees_what_is_compared_and_chooses_the_previous_month(app,
     assert all(r["status"] == "created" for r in officer_client.sync([], recs).get_json()["records"])
     inspector = login_as("inspector", team=None).officer
 
-    phone = touch_phone_factory("light")
+    phone = touch_phone
     page = phone.page
     phone.goto("/")
     page.wait_for_selector("form.login")

@@ -291,6 +291,12 @@ def csv_ids(client) -> list[str]:
     return [row["id"] for row in csv.DictReader(io.StringIO(text))]
 
 
+def queue_ids(client, shift_id) -> list[str]:
+    resp = client.get(f"/api/shifts/{shift_id}/tally")
+    assert resp.status_code == 200, resp.get_json()
+    return [r["id"] for r in resp.get_json()["review_queue"]]
+
+
 def test_the_records_list_does_not_locate_a_withheld_log(officer_client, colleague_client, sergeant_client,
                                                          admin_client, operation):
     shift = f.shift(operation.id, started_at=yesterday_at(8), ended_at=yesterday_at(18))
@@ -311,14 +317,16 @@ def test_the_records_list_does_not_locate_a_withheld_log(officer_client, colleag
     # The order: moving the log's time within the day, past the other records' times, changes nothing
     # the admin sees, though the cleared sergeant's list follows the exact times.
     before_admin, before_sergeant = listed(admin_client), listed(sergeant_client)
-    before_csv = csv_ids(admin_client)
+    before_csv, before_queue = csv_ids(admin_client), queue_ids(admin_client, shift["id"])
     assert before_sergeant == [search["id"], log["id"], elsewhere["id"]]
     moved = officer_client.patch(f"/api/records/{log['id']}", {"base_version": 1, "occurred_at": yesterday_at(13)})
     assert moved.status_code == 200, moved.get_json()
     assert listed(sergeant_client) == [log["id"], search["id"], elsewhere["id"]]
     assert listed(admin_client) == before_admin
     assert csv_ids(admin_client) == before_csv  # the CSV, oldest day first: the same rule
-    assert set(before_admin) == set(before_csv) == {search["id"], log["id"], elsewhere["id"]}
+    assert queue_ids(admin_client, shift["id"]) == before_queue  # the end-of-shift review queue too
+    assert queue_ids(sergeant_client, shift["id"]) == [elsewhere["id"], search["id"], log["id"]]
+    assert set(before_admin) == set(before_csv) == set(before_queue) == {search["id"], log["id"], elsewhere["id"]}
     # Paged one at a time, the same order: the page a log falls on does not place it either.
     pages = [admin_client.get(f"/api/records?per_page=1&page={n}").get_json()["items"][0]["id"] for n in (1, 2, 3)]
     assert pages == before_admin
