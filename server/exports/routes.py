@@ -23,7 +23,7 @@ from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..operations.routes import get_operation_or_404
 from ..records import reference as ref
-from ..records.access import WITHHELD, withheld_fields
+from ..records.access import WITHHELD, listing_order, withheld_fields
 from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
 from ..records.service import AnyKindRecord
 from ..tallies import service
@@ -168,7 +168,7 @@ def records_csv(args):
         stmt = stmt.where(AnyKindRecord.occurred_on >= args["from_"])
     if args.get("to"):
         stmt = stmt.where(AnyKindRecord.occurred_on <= args["to"])
-    stmt = stmt.order_by(AnyKindRecord.occurred_at, AnyKindRecord.id)
+    stmt = stmt.order_by(*listing_order(AnyKindRecord, user, newest_first=False))
     with_text = _sees_intelligence_column(user)
     header = COMMON_COLUMNS + DETAIL_COLUMNS + (["intelligence_text"] if with_text else [])
     slugs = dict(db.session.execute(select(Operation.id, Operation.slug)).all())

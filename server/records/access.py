@@ -3,7 +3,9 @@ text (admin, and anyone else uncleared) only as what a count needs: never anythi
 IntelligenceLog.SOURCE_REVEALING. Record answers, the history and the records CSV all ask here."""
 from __future__ import annotations
 
-from ..core.security import can_read_intelligence_text
+from sqlalchemy import and_, case, null
+
+from ..core.security import CLEARED_FOR_INTELLIGENCE, can_read_intelligence_text
 from ..core.timezone import local_date
 from .models import AuditEntry, IntelligenceLog, Record
 
@@ -18,6 +20,26 @@ def withheld_fields(record: Record, viewer) -> frozenset[str]:
     if record.kind == "intelligence_log" and not can_read_intelligence_text(viewer, record):
         return IntelligenceLog.SOURCE_REVEALING
     return NOTHING
+
+
+def withheld_rows(model, viewer):
+    """withheld_fields as SQL, over rows `viewer` may view: the intelligence logs they may not read
+    whole (someone uncleared, of a log not their own), or None when there can be none. Kept beside
+    withheld_fields and can_read_intelligence_text so the two forms of the one rule stay together."""
+    if viewer.role in CLEARED_FOR_INTELLIGENCE:
+        return None
+    return and_(model.kind == "intelligence_log", model.officer_id != viewer.id)
+
+
+def listing_order(model, viewer, newest_first: bool = True) -> tuple:
+    """ORDER BY for a list of records: by exact time, except that a log `viewer` may not read whole is
+    placed by its day alone (after that day's other records, then by id): its place reveals no time."""
+    withheld = withheld_rows(model, viewer)
+    if withheld is None:
+        return (model.occurred_at.desc() if newest_first else model.occurred_at, model.id)
+    at = case((withheld, null()), else_=model.occurred_at)
+    return (model.occurred_on.desc() if newest_first else model.occurred_on, case((withheld, 1), else_=0),
+            at.desc() if newest_first else at, model.id)
 
 
 def audit_view(entry: AuditEntry, hidden: frozenset[str]) -> AuditEntry | dict:

@@ -4,7 +4,7 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, not_, select
 
 from ..core.db import db
 from ..core.errors import ApiError, flatten_messages
@@ -13,6 +13,7 @@ from ..auth.models import Officer
 from ..core.security import (ALL_ROLES, SUPERVISORS, can_edit_record, can_review_record, can_view_record,
                              can_void_record, requires, scope_records)
 from . import reference as ref
+from .access import listing_order, withheld_rows
 from .models import AuditEntry, Record
 from .schemas import (CommentSchema, HistorySchema, ReasonSchema, RecordEnvelopeSchema, RecordPageSchema,
                       RecordPatchSchema, RecordQuerySchema, ReferenceListsSchema, ReviewSchema, dump_history,
@@ -62,13 +63,16 @@ def list_records(args):
     for arg, column in filters.items():
         if args.get(arg) is not None:
             stmt = stmt.where(column == args[arg])
+    withheld = withheld_rows(AnyKindRecord, current_user)
+    if withheld is not None and args.get("shift") is not None:
+        stmt = stmt.where(not_(withheld))  # a withheld log's shift is withheld: no filter may reveal it
     if args.get("from_"):
         stmt = stmt.where(AnyKindRecord.occurred_on >= args["from_"])
     if args.get("to"):
         stmt = stmt.where(AnyKindRecord.occurred_on <= args["to"])
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page, per_page = args["page"], args["per_page"]
-    items = db.session.scalars(stmt.order_by(AnyKindRecord.occurred_at.desc(), AnyKindRecord.id)
+    items = db.session.scalars(stmt.order_by(*listing_order(AnyKindRecord, current_user))
                                .limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 

@@ -12,6 +12,7 @@ from ..core.db import db, utcnow
 from ..core.errors import ApiError
 from ..core.security import ALL_ROLES, requires
 from ..operations.routes import get_operation_or_404
+from ..records.access import listing_order
 from ..records.models import Shift
 from ..records.service import AnyKindRecord
 from . import service
@@ -107,7 +108,7 @@ def shift_tally(shift_id: uuid.UUID):
     queue_stmt = (select(AnyKindRecord)
                   .where(AnyKindRecord.operation_id == shift.operation_id, AnyKindRecord.occurred_at >= start,
                          AnyKindRecord.occurred_at <= end, AnyKindRecord.status.in_(("submitted", "returned")))
-                  .order_by(AnyKindRecord.occurred_at, AnyKindRecord.id).limit(REVIEW_QUEUE_LIMIT))
+                  .order_by(*listing_order(AnyKindRecord, viewer, newest_first=False)).limit(REVIEW_QUEUE_LIMIT))
     queue_stmt = service.scope_window(queue_stmt, viewer, shift, AnyKindRecord.officer_id)
     queue = db.session.scalars(queue_stmt).all()
     counts = service.shift_counts([shift.id])[shift.id]

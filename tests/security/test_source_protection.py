@@ -269,3 +269,64 @@ def test_an_uncleared_viewer_still_sees_what_a_count_needs_and_what_was_withheld
     assert row["local_date"] == record["occurred_on"] and row["area"] == "NN3" and row["topics"] == "drugs_supply"
     assert {k for k, v in row.items() if v == "[withheld]"} == set(row) & IntelligenceLog.SOURCE_REVEALING
     assert {"place", "latitude", "notes", "handling_conditions", "occurred_at", "review_comment"} <= set(row)
+
+
+# ---- the records list neither places a withheld log in a shift nor between other records' times ------------
+
+def yesterday_at(hour: int, minute: int = 0) -> str:
+    """An instant on yesterday's force-local day: whole hours apart, never in the future nor across midnight."""
+    london = ZoneInfo("Europe/London")
+    day = datetime.now(london).date() - timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=london).isoformat()
+
+
+def listed(client, query="") -> list[str]:
+    resp = client.get(f"/api/records?per_page=100{query}")
+    assert resp.status_code == 200, resp.get_json()
+    return [r["id"] for r in resp.get_json()["items"]]
+
+
+def csv_ids(client) -> list[str]:
+    text = client.get("/api/exports/records.csv").get_data().decode("utf-8-sig")
+    return [row["id"] for row in csv.DictReader(io.StringIO(text))]
+
+
+def queue_ids(client, shift_id) -> list[str]:
+    resp = client.get(f"/api/shifts/{shift_id}/tally")
+    assert resp.status_code == 200, resp.get_json()
+    return [r["id"] for r in resp.get_json()["review_queue"]]
+
+
+def test_the_records_list_does_not_locate_a_withheld_log(officer_client, colleague_client, sergeant_client,
+                                                         admin_client, operation):
+    shift = f.shift(operation.id, started_at=yesterday_at(8), ended_at=yesterday_at(18))
+    search = f.stop_search(operation.id, shift_id=shift["id"], occurred_at=yesterday_at(12))
+    log = f.intelligence_log(operation.id, shift_id=shift["id"], occurred_at=yesterday_at(11))
+    elsewhere = f.arrest(operation.id, occurred_at=yesterday_at(10))  # the same day, another officer, no shift
+    body = officer_client.sync(shifts=[shift], records=[search, log]).get_json()
+    assert [r["status"] for r in body["records"]] == ["created", "created"], body
+    assert colleague_client.sync(records=[elsewhere]).get_json()["records"][0]["status"] == "created"
+
+    # The shift filter: the admin learns nothing of which shift the log was logged on.
+    on_shift = f"&shift={shift['id']}"
+    assert listed(admin_client, on_shift) == [search["id"]]
+    assert admin_client.get(f"/api/records?shift={shift['id']}").get_json()["total"] == 1
+    assert set(listed(sergeant_client, on_shift)) == {search["id"], log["id"]}
+    assert set(listed(officer_client, on_shift)) == {search["id"], log["id"]}  # the author's own
+
+    # The order: moving the log's time within the day, past the other records' times, changes nothing
+    # the admin sees, though the cleared sergeant's list follows the exact times.
+    before_admin, before_sergeant = listed(admin_client), listed(sergeant_client)
+    before_csv, before_queue = csv_ids(admin_client), queue_ids(admin_client, shift["id"])
+    assert before_sergeant == [search["id"], log["id"], elsewhere["id"]]
+    moved = officer_client.patch(f"/api/records/{log['id']}", {"base_version": 1, "occurred_at": yesterday_at(13)})
+    assert moved.status_code == 200, moved.get_json()
+    assert listed(sergeant_client) == [log["id"], search["id"], elsewhere["id"]]
+    assert listed(admin_client) == before_admin
+    assert csv_ids(admin_client) == before_csv  # the CSV, oldest day first: the same rule
+    assert queue_ids(admin_client, shift["id"]) == before_queue  # the end-of-shift review queue too
+    assert queue_ids(sergeant_client, shift["id"]) == [elsewhere["id"], search["id"], log["id"]]
+    assert set(before_admin) == set(before_csv) == set(before_queue) == {search["id"], log["id"], elsewhere["id"]}
+    # Paged one at a time, the same order: the page a log falls on does not place it either.
+    pages = [admin_client.get(f"/api/records?per_page=1&page={n}").get_json()["items"][0]["id"] for n in (1, 2, 3)]
+    assert pages == before_admin

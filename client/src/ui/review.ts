@@ -2,7 +2,8 @@
 import { ApiError } from '../sync/api';
 import type { Kind, Payload } from '../sync/types';
 import { KINDS } from '../sync/types';
-import { app, KIND_LABELS, labelFor, loadReference } from '../state';
+import { app, KIND_LABELS, loadReference } from '../state';
+import { entryDetails, whenOf } from './entry-details';
 import { announce, h, localDate, nextId, replace, timeOf } from './dom';
 import { title } from './views';
 import { type Counts, failure, type OfficerRef, teamScope } from './supervisor-common';
@@ -51,20 +52,6 @@ function countsCard(name: string, counts: Counts, total: number, unverified: num
     h('h3', null, name),
     h('dl', { class: 'count-grid' }, KINDS.map((k) => cell(KIND_LABELS[k], counts[k] ?? 0)),
       cell('All', total, 'count-all'), cell('To review', unverified, unverified ? 'count-review' : '')));
-}
-
-function details(rec: Payload): [string, string][] {
-  const kind = rec.kind as Kind;
-  const out: [string, string][] = [];
-  const add = (label: string, v: unknown) => { if (v != null && v !== '' && !(Array.isArray(v) && !v.length)) out.push([label, Array.isArray(v) ? v.join(', ') : String(v)]); };
-  add('Where', `${rec.area}${rec.place ? `, ${rec.place}` : ''}`);
-  if (kind === 'stop_search') { add('Power', rec.legislation); add('Object', rec.object_of_search); add('Outcome', rec.outcome); }
-  if (kind === 'arrest') { add('Offence', labelFor('offence_categories', rec.offence_category)); add('Power', labelFor('powers_of_arrest', rec.power_of_arrest)); add('Custody ref', rec.custody_reference); }
-  if (kind === 'safeguarding_referral') { add('Subject', labelFor('safeguarding_subjects', rec.subject)); add('Concerns', ((rec.concern_categories as string[]) ?? []).map((c) => labelFor('concern_categories', c))); add('Risk', labelFor('risk_levels', rec.risk_level)); }
-  if (kind === 'intelligence_log') { add('Grading', `${rec.source_evaluation}${rec.intelligence_assessment}${rec.handling_code}`); add('Intelligence', rec.intelligence_text); }
-  add('Notes', rec.notes);
-  if (rec.status === 'returned') add('Returned with', rec.review_comment);
-  return out;
 }
 
 type Outcome = { ok: true } | { ok: false; message: string };
@@ -132,11 +119,11 @@ function recordCard(rec: Payload, state: QueueState, act: (recs: Payload[], acti
     h('div', { class: 'review-head' },
       h('div', { class: 'check' }, check,
         h('label', { htmlFor: checkId }, h('span', { class: 'entry-kind' }, KIND_LABELS[kind]),
-          h('span', { class: 'entry-line' }, ` ${timeOf(rec.occurred_at)} · ${officer?.display_name ?? ''}`))),
+          h('span', { class: 'entry-line' }, ` ${whenOf(rec)} · ${officer?.display_name ?? ''}`))),
       // Everything here is to review: only a returned entry needs a badge.
       returned ? h('span', { class: 'badge badge-returned' }, 'Returned') : null),
     message ? h('p', { class: 'problem review-message' }, message) : null,
-    h('dl', { class: 'review-details' }, details(rec).map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v)))),
+    h('dl', { class: 'review-details' }, entryDetails(rec).map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v)))),
     h('div', { class: 'actions' }, verify, openReturn),
     returnBox, error);
 }

@@ -4,29 +4,60 @@ import { KINDS } from '../sync/types';
 import { app, KIND_LABELS } from '../state';
 import { h, localDate, nextId, s } from './dom';
 import { title } from './views';
+import { ApiError } from '../sync/api';
 import { type Counts, failure, teamScope } from './supervisor-common';
 
 interface Change { previous: number; current: number; change_percent: number | null; label: string }
+type Period = { from: string; to: string };
+export type Population = 'operation' | 'districts';
+/** Both periods counted the same way: `current_totals` (not the headline's `totals`) is what `change` compares with `totals`. */
+export interface Comparison {
+  rule: string; population: Population; period: Period; days: number; current_period: Period; current_days: number;
+  daily_rate: boolean; totals: Counts; current_totals: Counts; change: Record<string, Change>; description: string;
+}
 export interface Tally {
-  operation: Operation; period: { from: string; to: string }; totals: Counts;
+  operation: Operation; period: Period; totals: Counts;
   groups: ({ count: number } & Record<string, string | number>)[];
-  comparison: null | { period: { from: string; to: string }; totals: Counts; change: Record<string, Change> };
+  comparison: Comparison | null;
   headline: string;
 }
 
-/** Grouped bars: this period against the one before, per kind. Hand-drawn SVG. */
+/** The named comparison periods the inspector chooses from, in their words ('none': no comparison). */
+export const COMPARE_CHOICES: [string, string][] = [
+  ['previous_period', 'Same length just before'],
+  ['before_launch', 'Same length before launch'],
+  ['previous_month', 'Previous month'],
+  ['previous_week', 'Previous week'],
+  ['last_year', 'Same period last year'],
+  ['none', 'No comparison'],
+];
+
+/** The period a rule needs: a calendar month from its 1st, an ISO week from its Monday (ending on `to`). */
+export function periodFor(rule: string, from: string, to: string): Period {
+  if (rule === 'previous_month' && (from.slice(0, 8) !== to.slice(0, 8) || !from.endsWith('-01'))) return { from: `${to.slice(0, 8)}01`, to };
+  if (rule === 'previous_week') {
+    const end = parseDay(to);
+    const monday = isoDay(new Date(end.getTime() - ((end.getUTCDay() + 6) % 7) * DAY_MS));
+    if (from !== monday) return { from: monday, to };
+  }
+  return { from, to };
+}
+
+/** Grouped bars: the comparison period against this one, per kind, both as the comparison counts them. Hand-drawn SVG. */
 export function comparisonChart(t: Tally): SVGElement {
   const W = 340, H = 200, top = 16, bottom = 44, left = 8;
-  const max = Math.max(1, ...KINDS.flatMap((k) => [t.totals[k] ?? 0, t.comparison?.totals[k] ?? 0]));
+  const c = t.comparison;
+  const now = c ? c.current_totals : t.totals;
+  const max = Math.max(1, ...KINDS.flatMap((k) => [now[k] ?? 0, c?.totals[k] ?? 0]));
   const slot = (W - left) / KINDS.length;
-  const barW = t.comparison ? slot / 3 : slot / 2;
+  const barW = c ? slot / 3 : slot / 2;
   const y = (v: number) => top + (H - top - bottom) * (1 - v / max);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart chart-kinds', role: 'img',
-    'aria-label': `Bar chart: ${KINDS.map((k) => `${KIND_LABELS[k]} ${t.totals[k] ?? 0}${t.comparison ? ` (before: ${t.comparison.totals[k] ?? 0})` : ''}`).join(', ')}` });
+    'aria-label': `Bar chart: ${KINDS.map((k) => `${KIND_LABELS[k]} ${now[k] ?? 0}${c ? ` (before: ${c.totals[k] ?? 0})` : ''}`).join(', ')}` });
   svg.append(s('line', { x1: left, x2: W, y1: H - bottom, y2: H - bottom, class: 'axis' }));
   KINDS.forEach((k, i) => {
-    const x0 = left + i * slot + (t.comparison ? slot / 6 : slot / 4);
-    const bars: [number, string][] = t.comparison ? [[t.comparison.totals[k] ?? 0, 'bar-prev'], [t.totals[k] ?? 0, 'bar-now']] : [[t.totals[k] ?? 0, 'bar-now']];
+    const x0 = left + i * slot + (c ? slot / 6 : slot / 4);
+    const bars: [number, string][] = c ? [[c.totals[k] ?? 0, 'bar-prev'], [now[k] ?? 0, 'bar-now']] : [[now[k] ?? 0, 'bar-now']];
     bars.forEach(([v, cls], j) => {
       const x = x0 + j * barW;
       svg.append(s('rect', { x, y: y(v), width: barW - 2, height: Math.max(0, H - bottom - y(v)), class: cls }));
@@ -117,17 +148,28 @@ export function weeklyChart(t: Tally): HTMLElement {
   return h('figure', { class: 'weekly' }, svg, figures);
 }
 
-/** Totals by kind as stacked rows: kind on its own line, the figures under it; nothing is cut off at 360 px. */
+/** Totals by kind as stacked rows: kind on its own line, the figures under it; nothing is cut off at 360 px.
+ * With a comparison, "Before" and "Now" are the two numbers the change is worked out from (the same
+ * population on both sides), beside the period's own total. */
 function kindRows(t: Tally): HTMLElement {
-  return h('ul', { class: 'kind-rows', 'aria-label': 'Totals by kind' }, KINDS.map((k: Kind) => {
-    const c = t.comparison?.change[k];
-    return h('li', { class: 'kind-row', 'data-kind': k },
-      h('span', { class: 'kind-name' }, KIND_LABELS[k]),
-      h('dl', { class: 'kind-figures' },
-        t.comparison ? h('div', null, h('dt', null, 'Before'), h('dd', null, String(t.comparison.totals[k] ?? 0))) : null,
-        h('div', null, h('dt', null, 'This period'), h('dd', null, String(t.totals[k] ?? 0))),
-        t.comparison ? h('div', { class: 'kind-change' }, h('dt', null, 'Change'), h('dd', null, c?.label ?? '')) : null));
-  }));
+  const c = t.comparison;
+  const cell = (cls: string, label: string, value: string) => h('div', { class: cls }, h('dt', null, label), h('dd', null, value));
+  return h('ul', { class: 'kind-rows', 'aria-label': 'Totals by kind' }, KINDS.map((k: Kind) => h('li', { class: 'kind-row', 'data-kind': k },
+    h('span', { class: 'kind-name' }, KIND_LABELS[k]),
+    h('dl', { class: 'kind-figures' },
+      cell('kind-total', 'This period', String(t.totals[k] ?? 0)),
+      c ? [cell('kind-before', 'Before', String(c.totals[k] ?? 0)),
+        cell('kind-now', 'Now', String(c.current_totals[k] ?? 0)),
+        cell('kind-change', c.daily_rate ? 'Change (daily rate)' : 'Change', c.change[k]?.label ?? '')] : null))));
+}
+
+/** A refusal in the inspector's words: the population an early comparison period cannot have. */
+function tallyFailure(err: unknown): HTMLElement {
+  if (err instanceof ApiError && err.fields.population) {
+    return h('p', { class: 'notice', role: 'alert' }, 'That comparison period starts before the operation launched, '
+      + 'when it had no entries of its own: choose \u201cEvery entry in its districts\u201d.');
+  }
+  return failure(err);
 }
 
 export async function tallyView(params: URLSearchParams): Promise<HTMLElement> {
@@ -138,35 +180,63 @@ export async function tallyView(params: URLSearchParams): Promise<HTMLElement> {
   if (!ops.length) { view.append(h('p', null, 'No operations.')); return view; }
   const op = ops.find((o) => String(o.id) === params.get('operation')) ?? ops.find((o) => o.is_current) ?? ops[0];
   if (team) view.append(h('p', { class: 'scope-note' }, `Counts of ${team}\u2019s entries only, in ${op.name}.`));
-  const ids = { op: nextId(), from: nextId(), to: nextId(), cmp: nextId() };
+  const ids = { op: nextId(), from: nextId(), to: nextId(), cmp: nextId(), pop: nextId(), note: nextId() };
+  const asked = params.get('compare');
+  const rule = COMPARE_CHOICES.some(([v]) => v === asked) ? asked! : 'previous_period';
   const opSel = h('select', { id: ids.op }, ops.map((o) => h('option', { value: String(o.id), selected: o.id === op.id || null }, o.name)));
   const from = h('input', { id: ids.from, type: 'date', value: params.get('from') ?? op.starts_on });
   const to = h('input', { id: ids.to, type: 'date', value: params.get('to') ?? localDate(new Date()) });
-  const cmp = h('input', { id: ids.cmp, type: 'checkbox', checked: params.get('compare') !== 'none' || null });
+  const note = h('p', { id: ids.note, class: 'form-note', 'aria-live': 'polite' });
+  const cmp = h('select', { id: ids.cmp, 'aria-describedby': ids.note },
+    COMPARE_CHOICES.map(([v, label]) => h('option', { value: v, selected: v === rule || null }, label)));
+  const askedPop = params.get('population');
+  const pop = h('select', { id: ids.pop },
+    h('option', { value: 'operation', selected: askedPop === 'operation' || null }, 'Only this operation\u2019s entries'),
+    h('option', { value: 'districts', selected: askedPop === 'districts' || null }, 'Every entry in its districts'));
+  let popChosen = askedPop === 'operation' || askedPop === 'districts';
+  const popField = h('div', { class: 'field' }, h('label', { htmlFor: ids.pop }, 'Count, in both periods'), pop);
+  // Before launch the operation had no entries of its own: only the districts can be compared.
+  const paintPop = () => { popField.hidden = cmp.value === 'none' || cmp.value === 'before_launch'; };
+  paintPop();
+  pop.addEventListener('change', () => { popChosen = true; });
+  cmp.addEventListener('change', () => {
+    const fitted = periodFor(cmp.value, from.value, to.value);
+    note.textContent = fitted.from !== from.value
+      ? `${cmp.value === 'previous_month' ? 'A month is compared from its 1st' : 'A week is compared from its Monday'}: From is now ${fitted.from}.` : '';
+    from.value = fitted.from;
+    paintPop();
+  });
   const show = h('button', { type: 'submit', class: 'primary' }, 'Show');
   const form = h('form', { class: 'tally-form', 'aria-label': 'Period' },
     h('div', { class: 'field' }, h('label', { htmlFor: ids.op }, 'Operation'), opSel),
     h('div', { class: 'two' }, h('div', { class: 'field' }, h('label', { htmlFor: ids.from }, 'From'), from),
       h('div', { class: 'field' }, h('label', { htmlFor: ids.to }, 'To'), to)),
-    h('div', { class: 'check' }, cmp, h('label', { htmlFor: ids.cmp }, 'Compare with the period before')), show);
+    h('div', { class: 'field' }, h('label', { htmlFor: ids.cmp }, 'Compare with'), cmp), note, popField, show);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const q = new URLSearchParams({ operation: opSel.value, from: from.value, to: to.value, compare: cmp.checked ? 'previous' : 'none' });
+    const q = new URLSearchParams({ operation: opSel.value, from: from.value, to: to.value, compare: cmp.value });
+    if (popChosen && !popField.hidden) q.set('population', pop.value);
     location.hash = `#/tally?${q}`;
   });
   view.append(form);
 
   const q = new URLSearchParams({ from: from.value, to: to.value });
-  if (cmp.checked) q.set('compare', 'previous');
+  if (rule !== 'none') q.set('compare', rule);
+  if (rule !== 'none' && rule !== 'before_launch' && popChosen) q.set('population', pop.value);
   const exportQ = new URLSearchParams({ operation: String(op.id), from: from.value, to: to.value });
   try {
     const t = await app.api.get<Tally>(`/api/operations/${op.id}/tally?${q}&group_by=kind,week`);
+    const c = t.comparison;
+    if (c) pop.value = c.population;  // the population the server counted, whether chosen or its default
     view.append(h('p', { class: 'headline' }, t.headline), comparisonChart(t));
-    if (t.comparison) view.append(h('p', { class: 'legend' }, h('span', { class: 'key key-prev' }), ` ${t.comparison.period.from} to ${t.comparison.period.to}  `,
-      h('span', { class: 'key key-now' }), ` ${t.period.from} to ${t.period.to}`));
+    if (c) {
+      view.append(h('p', { class: 'legend' }, h('span', { class: 'key key-prev' }), ` ${c.period.from} to ${c.period.to}  `,
+        h('span', { class: 'key key-now' }), ` ${c.current_period.from} to ${c.current_period.to}`),
+      h('p', { class: 'comparison-description' }, c.description));
+    }
     view.append(h('h2', null, 'Totals by kind'), kindRows(t), h('h2', null, 'Per week'), weeklyChart(t));
   } catch (err) {
-    view.append(failure(err));
+    view.append(tallyFailure(err));
   }
   const tallyQ = new URLSearchParams(q);
   tallyQ.set('group_by', 'kind,area,week');
