@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 ACCOUNT_MESSAGE = "Too many failed logins for this shoulder number; try again later."
 ADDRESS_MESSAGE = "Too many failed logins from this address; try again later."
 ANON_MESSAGE = "Too many requests without a session from this address; try again later."
-# Endpoints that check a password (their 429 is documented in the OpenAPI document).
-LOGIN_ENDPOINTS = ("auth.login",)
 # After Redis failed, use this worker's memory for a while before trying Redis again.
 STORAGE_RETRY_SECONDS = 30
 
