@@ -55,7 +55,7 @@ def _save_n(browser, base: str, saves: int, throttle: int) -> list[float]:
         page.fill("input[name=shoulder_number]", "BENCH1")
         page.fill("input[name=password]", env.PASSWORD)
         page.click("form.login button[type=submit]")
-        page.wait_for_selector("#logout")
+        page.wait_for_selector("#nav-more")
         page.wait_for_selector("a.big-button.kind-stop_search")
         # The shell and the reference lists are on the phone before the signal goes.
         page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
@@ -71,9 +71,12 @@ def _save_n(browser, base: str, saves: int, throttle: int) -> list[float]:
             page.evaluate("() => { location.hash = '#/log/stop_search'; }")
             form = page.locator("form.entry-form")
             form.wait_for()
-            # The minimum a stop search needs: time and area come filled in; the four required lists.
+            # The minimum a stop search needs: time and area come filled in; every question it asks
+            # answered with its first choice (pickers and big buttons).
             for dropdown in form.locator("select[required]").all():
                 dropdown.select_option(index=1)
+            for group in form.locator("fieldset.seg:not([hidden])").all():
+                group.locator("label.seg-opt").first.click()
             form.locator("button[type=submit]").tap()
             page.wait_for_function(
                 "([name, n]) => performance.getEntriesByName(name, 'measure').length >= n", arg=[MEASURE, i + 1])
