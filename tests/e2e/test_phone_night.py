@@ -90,6 +90,15 @@ def start_shift(pc: TouchPhone):
     pc.page.wait_for_selector("#end-shift")
 
 
+def on_shift(touch_phones, officer) -> tuple["TouchPhone", object]:
+    """A touch phone, the officer logged in with a PIN, a shift started: where most of these tests begin."""
+    pc = touch_phones()
+    pc.goto("/")
+    pc.login_with_pin(officer.shoulder_number)
+    start_shift(pc)
+    return pc, pc.page
+
+
 def fill_stop_search(pc: TouchPhone):
     """Every stop-search question answered, by taps; only the free text is typed."""
     pc.tap("a.big-button.kind-stop_search")
@@ -144,11 +153,7 @@ def idb_count(page, store: str) -> int:
 
 def test_a_form_filled_during_a_slow_start_up_check_keeps_every_value(touch_phones, make_officer, operation):
     officer = make_officer("officer", team="West Team 2", password=DEMO_PASSWORD)
-    pc = touch_phones()
-    page = pc.page
-    pc.goto("/")
-    pc.login_with_pin(officer.shoulder_number)
-    start_shift(pc)
+    pc, page = on_shift(touch_phones, officer)
 
     # The start-up login check answers only after 6 s (one bar of signal).
     held = []
@@ -176,11 +181,7 @@ def test_a_form_filled_during_a_slow_start_up_check_keeps_every_value(touch_phon
 
 def test_a_draft_survives_reload_navigation_and_back_and_forward(touch_phones, make_officer, operation):
     officer = make_officer("officer", team="West Team 2", password=DEMO_PASSWORD)
-    pc = touch_phones()
-    page = pc.page
-    pc.goto("/")
-    pc.login_with_pin(officer.shoulder_number)
-    start_shift(pc)
+    pc, page = on_shift(touch_phones, officer)
     fill_stop_search(pc)
 
     # Reload (and a tab the browser killed: the same start from IndexedDB): everything comes back.
@@ -228,11 +229,7 @@ def test_a_draft_survives_reload_navigation_and_back_and_forward(touch_phones, m
 
 def test_a_stray_logout_offline_does_not_stop_the_officer_logging(touch_phones, make_officer, operation):
     officer = make_officer("officer", team="West Team 2", password=DEMO_PASSWORD)
-    pc = touch_phones()
-    page = pc.page
-    pc.goto("/")
-    pc.login_with_pin(officer.shoulder_number)
-    start_shift(pc)
+    pc, page = on_shift(touch_phones, officer)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     # Log out is not in the bar next to Today.
     assert page.locator("#nav #logout").count() == 0
@@ -357,11 +354,7 @@ def test_today_means_the_officers_own_entries_of_the_day_and_matches_home(app, t
 
 def test_a_full_stop_search_takes_at_most_15_taps_plus_the_free_text(app, touch_phones, make_officer, operation):
     officer = make_officer("officer", team="West Team 2", password=DEMO_PASSWORD)
-    pc = touch_phones()
-    page = pc.page
-    pc.goto("/")
-    pc.login_with_pin(officer.shoulder_number)
-    start_shift(pc)
+    pc, page = on_shift(touch_phones, officer)
     pc.taps = 0
     fill_stop_search(pc)
     pc.tap("form.entry-form button[type=submit]")
@@ -377,11 +370,7 @@ def test_a_full_stop_search_takes_at_most_15_taps_plus_the_free_text(app, touch_
 
 def test_nothing_is_silently_not_recorded_and_fields_show_only_when_they_apply(touch_phones, make_officer, operation):
     officer = make_officer("officer", team="West Team 2", password=DEMO_PASSWORD)
-    pc = touch_phones()
-    page = pc.page
-    pc.goto("/")
-    pc.login_with_pin(officer.shoulder_number)
-    start_shift(pc)
+    pc, page = on_shift(touch_phones, officer)
     page.tap("a.big-button.kind-stop_search")
     page.wait_for_selector("form.entry-form")
     assert page.inner_text("#view-title") == "Log a stop search"
@@ -452,11 +441,7 @@ def test_a_returned_entry_reaches_the_open_phone_in_seconds_without_touching_the
 
 def test_withdrawing_an_entry_made_in_error_needs_a_reason(app, touch_phones, make_officer, operation):
     officer = make_officer("officer", team="West Team 2", password=DEMO_PASSWORD)
-    pc = touch_phones()
-    page = pc.page
-    pc.goto("/")
-    pc.login_with_pin(officer.shoulder_number)
-    start_shift(pc)
+    pc, page = on_shift(touch_phones, officer)
     fill_stop_search(pc)
     page.tap("form.entry-form button[type=submit]")
     page.wait_for_selector("li.entry[data-state=sent]", timeout=30_000)
