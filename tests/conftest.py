@@ -237,6 +237,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_gunicorn(proc) -> None:
+    """Stop a server started by start_gunicorn: a polite TERM, then KILL if it hangs."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def start_gunicorn(database_url: str, workers: int = 2, extra_env: dict | None = None):
     port = free_port()
     env = dict(os.environ, BEATBOOK_ENV="testing", DATABASE_URL=database_url,
@@ -264,8 +273,4 @@ def live_server(app, database_url):
     """The app under gunicorn with several workers, on the test database."""
     proc, base = start_gunicorn(database_url, workers=3)
     yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_gunicorn(proc)

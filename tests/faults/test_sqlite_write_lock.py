@@ -22,7 +22,7 @@ from server.core.db import db
 from server.operations.models import Operation
 from server.records.models import Record
 from tests import factories as f
-from tests.conftest import DEMO_PASSWORD, officer_factory, start_gunicorn
+from tests.conftest import DEMO_PASSWORD, officer_factory, start_gunicorn, stop_gunicorn
 
 WAIT = 2.0
 HOLD = 3 * WAIT + 2  # longer than any writer waits, however the queue goes
@@ -108,11 +108,7 @@ def test_a_write_lock_held_outside_the_app_is_a_json_503_within_the_wait(sqlite_
     finally:
         if holder is not None and holder.poll() is None:
             holder.kill()
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_gunicorn(proc)
     output = proc.stdout.read().decode(errors="replace")
     assert "WORKER TIMEOUT" not in output
 

@@ -3,7 +3,6 @@ only for localhost or the metrics token; added up over gunicorn's workers."""
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +10,7 @@ import requests
 from prometheus_client import REGISTRY
 
 from tests import factories as f
-from tests.conftest import start_gunicorn
+from tests.conftest import start_gunicorn, stop_gunicorn
 
 TOKEN = "metrics-token-0123456789abcdef"
 
@@ -112,8 +111,4 @@ def test_gunicorn_workers_add_up_in_multiprocess_mode(app, database_url, tmp_pat
             totals.append(float(m.group(1)))
         assert totals == [float(sent)] * 4
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_gunicorn(proc)

@@ -11,7 +11,7 @@ import redis
 import requests
 
 from server import create_app
-from tests.conftest import DEMO_PASSWORD, free_port, start_gunicorn
+from tests.conftest import DEMO_PASSWORD, free_port, start_gunicorn, stop_gunicorn
 
 # CI names its own Redis database (.ci/run); a developer's run uses db 5.
 REDIS_URL = os.environ.get("REDIS_URL_FOR_TESTS", "redis://127.0.0.1:6379/5")
@@ -152,11 +152,7 @@ def test_the_limit_holds_across_gunicorn_workers_through_redis(app, database_url
                               json={"shoulder_number": "PC7050", "password": DEMO_PASSWORD}, timeout=30)
             assert r.status_code == 429
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_gunicorn(proc)
 
 
 def test_behind_a_trusted_proxy_the_phone_address_is_limited_not_the_proxy(app, make_officer):
@@ -210,11 +206,7 @@ def test_parallel_guesses_never_get_more_than_the_limit_evaluated(app, database_
                           timeout=30)
         assert r.status_code == 429
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_gunicorn(proc)
 
 
 def test_a_successful_login_gives_its_count_back_under_redis(app, database_url, make_officer, redis_db5):
@@ -228,8 +220,4 @@ def test_a_successful_login_gives_its_count_back_under_redis(app, database_url, 
         assert [attempt(DEMO_PASSWORD) for _ in range(4)] == [200] * 4
         assert [attempt("wrong"), attempt("wrong"), attempt(DEMO_PASSWORD)] == [401, 401, 429]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_gunicorn(proc)
