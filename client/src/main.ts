@@ -181,11 +181,15 @@ async function logOut(): Promise<void> {
   const me = officerId();
   if (me == null) return;
   if (navigator.onLine) await sendNow(true);
-  const unsent = await unsentCount(app.db, me) + (await needsAttention(app.db, me)).filter((e) => e.state !== 'returned').length;
+  // Entries and shift times are counted apart: the officer counts entries, and a shift is not one.
+  const entries = await unsentEntries(app.db, me);
+  const unsent = entries + (await needsAttention(app.db, me)).filter((e) => e.state !== 'returned').length;
+  const shiftTimes = (await unsentCount(app.db, me)) - entries;
   const drafts = (await listDrafts(app.db, me)).length;
   const offline = !navigator.onLine;
   const lines: string[] = [];
   if (unsent) lines.push(`${unsent} unsent ${unsent === 1 ? 'entry stays' : 'entries stay'} on this phone, locked to you, and ${unsent === 1 ? 'goes' : 'go'} when you next log in.`);
+  if (shiftTimes > 0) lines.push('Shift times not yet sent stay too, and go with them.');
   if (drafts) lines.push(`${drafts} unfinished ${drafts === 1 ? 'draft is' : 'drafts are'} deleted.`);
   lines.push('Everything already sent is removed from this phone.');
   if (offline) lines.push('There is no signal: you cannot log in again until there is. Lock keeps you logged in.');
