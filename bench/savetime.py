@@ -73,11 +73,19 @@ def _save_n(browser, base: str, saves: int, throttle: int) -> list[float]:
             form.wait_for()
             # The minimum a stop search needs: time and area come filled in; every question it asks
             # answered with its first choice (pickers and big buttons).
-            for dropdown in form.locator("select[required]").all():
-                dropdown.select_option(index=1)
-            for group in form.locator("fieldset.seg:not([hidden])").all():
-                group.locator("label.seg-opt").first.click()
+            for _ in range(4):  # a choice can bring up a further question (e.g. outcome linked)
+                for dropdown in form.locator("select[required]:visible").all():
+                    if not dropdown.input_value():
+                        dropdown.select_option(index=1)
+                unanswered = [g for g in form.locator("fieldset.seg:visible").all()
+                              if g.locator("input:checked").count() == 0]
+                if not unanswered:
+                    break
+                for group in unanswered:
+                    group.locator("label.seg-opt").first.click()
             form.locator("button[type=submit]").tap()
+            if page.locator("dialog[open]").count():  # no shift open after all: one tap starts one and saves
+                page.locator("dialog[open]").get_by_role("button", name="Start shift and save").tap()
             page.wait_for_function(
                 "([name, n]) => performance.getEntriesByName(name, 'measure').length >= n", arg=[MEASURE, i + 1])
             page.wait_for_function("() => location.hash === '#/today'")
