@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import cached_property
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, pre_load
 from marshmallow.validate import Length, Range
@@ -75,12 +76,18 @@ class StrictSchema(Schema):
         unknown = RAISE
         ordered = True
 
+    @cached_property
+    def _checked_elsewhere(self) -> frozenset[str]:
+        """Keys whose values another schema checks (nested objects, a batch's items): worked out once
+        per schema instance, not for every record of a batch."""
+        return frozenset(field.data_key or name for name, field in self.load_fields.items()
+                         if isinstance(getattr(field, "inner", field), (CheckedAlone, fields.Nested)))
+
     @pre_load
     def _refuse_unstorable(self, data, **kwargs):
         if not isinstance(data, Mapping):
             return data
-        alone = {field.data_key or name for name, field in self.load_fields.items()
-                 if isinstance(getattr(field, "inner", field), (CheckedAlone, fields.Nested))}
+        alone = self._checked_elsewhere
         bad = {}
         for key in data.keys():
             key_problem = unstorable_problem(key)
