@@ -10,13 +10,21 @@ def test_unknown_api_path_is_json_404(officer_client):
 def test_wrong_method_is_json_405(officer_client):
     resp = officer_client.delete("/api/operations")
     assert resp.status_code == 405 and resp.is_json
+    assert resp.get_json()["error"] == {"status": 405, "code": "method_not_allowed",
+                                        "message": "That method is not allowed here."}
+    assert set(resp.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST", "OPTIONS"}
 
 
 def test_malformed_json_is_a_clear_400(officer_client):
     resp = officer_client.http.post("/api/sync", data="{not json", content_type="application/json",
                                     headers={"X-CSRF-Token": officer_client.csrf})
-    assert resp.status_code in (400, 422) and resp.is_json
-    assert resp.get_json()["error"]["message"]
+    assert resp.status_code == 400 and resp.is_json
+    err = resp.get_json()["error"]
+    assert err["code"] == "malformed_json"
+    # Where the parser stopped, so whoever wrote the body can find the fault.
+    assert err["message"] == ("The body is not valid JSON: Expecting property name enclosed in double quotes "
+                              "at line 1 column 2.")
+    assert list(err["fields"]) == ["_body"]
 
 
 def test_an_oversized_body_is_json_413(officer_client):

@@ -30,13 +30,18 @@ def test_nginx_site_caches_assets_for_ever_and_the_service_worker_never():
                  "X-Forwarded-Proto $scheme", "X-Request-ID $request_id"):
         assert line in api
     assert "location = /metrics { return 404; }" in site
-    assert "client_max_body_size 5m;" in site  # = MAX_CONTENT_LENGTH in config/default.py
     assert "ssl_certificate " in site and "return 301 https://" in site
 
 
 def test_default_body_limit_matches_nginx():
+    """nginx and the app refuse the same bodies: a smaller nginx cap would answer a sync batch the app takes
+    with nginx's own HTML page, a larger one would pass bodies only to have the app refuse them."""
     settings = runpy.run_path(str(CONFIG / "default.py"))
-    assert settings["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+    site = (CONFIG / "nginx" / "beatbook.conf").read_text()
+    units = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+    caps = {int(n) * units[unit.lower()]
+            for n, unit in re.findall(r"^\s*client_max_body_size\s+(\d+)([kmgKMG]?);", site, re.MULTILINE)}
+    assert caps == {settings["MAX_CONTENT_LENGTH"]}
 
 
 def test_gunicorn_config_reads_the_environment(monkeypatch, tmp_path):

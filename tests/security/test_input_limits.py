@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import func, select
 
+from server.core.db import db
+from server.records.models import Record
 from tests import factories as f
 
 
@@ -119,13 +122,22 @@ def test_malformed_json_is_400_naming_the_problem(officer_client, anon_client, r
         assert "device_id" not in err["message"]  # the body itself is never echoed
 
 
-def test_json_that_is_not_an_object(officer_client):
-    resp = officer_client.http.post("/api/sync", data="[1, 2]", content_type="application/json",
-                                    headers={"X-CSRF-Token": officer_client.csrf})
-    assert_error(resp, 422, "validation_error")
+def test_json_that_is_not_an_object(officer_client, operation):
+    csrf = {"X-CSRF-Token": officer_client.csrf}
+    resp = officer_client.http.post("/api/sync", data="[1, 2]", content_type="application/json", headers=csrf)
+    err = assert_error(resp, 422, "validation_error", "_schema")
+    assert err["fields"] == {"_schema": ["Invalid input type."]}
+    rec = f.arrest(operation.id)
+    assert officer_client.sync(records=[rec]).status_code == 200
+    for body in ("[1]", "7", '"notes"', "null"):
+        resp = officer_client.http.patch(f"/api/records/{rec['id']}", data=body, content_type="application/json",
+                                         headers=csrf)
+        err = assert_error(resp, 400, "bad_request", "_schema")
+        assert err["message"] == "Send a JSON object.", body
+    # A record that is not there is not there, whatever the body.
     resp = officer_client.http.patch("/api/records/00000000-0000-4000-8000-000000000000", data="[1]",
-                                     content_type="application/json", headers={"X-CSRF-Token": officer_client.csrf})
-    assert resp.status_code in (400, 404, 422) and resp.is_json
+                                     content_type="application/json", headers=csrf)
+    assert assert_error(resp, 404, "not_found")["message"] == "No such record."
 
 
 @pytest.mark.parametrize("overrides,field", [
@@ -164,18 +176,13 @@ def test_nan_and_infinity_coordinates_are_refused(officer_client, operation):
     rec = f.stop_search(operation.id)
     raw = json.dumps({"device_id": "p", "records": [rec]}).replace('"latitude": 52.26', '"latitude": NaN')
     assert "NaN" in raw
-    resp = officer_client.http.post("/api/sync", data=raw, content_type="application/json",
-                                    headers={"X-CSRF-Token": officer_client.csrf})
-    assert resp.status_code in (200, 400)
-    if resp.status_code == 200:
-        assert resp.get_json()["records"][0]["status"] == "rejected"
-        assert "latitude" in resp.get_json()["records"][0]["errors"]
-    raw = raw.replace("NaN", "Infinity")
-    resp = officer_client.http.post("/api/sync", data=raw, content_type="application/json",
-                                    headers={"X-CSRF-Token": officer_client.csrf})
-    assert resp.status_code in (200, 400)
-    if resp.status_code == 200:
-        assert resp.get_json()["records"][0]["status"] == "rejected"
+    for body in (raw, raw.replace("NaN", "Infinity"), raw.replace("NaN", "-Infinity")):
+        resp = officer_client.http.post("/api/sync", data=body, content_type="application/json",
+                                        headers={"X-CSRF-Token": officer_client.csrf})
+        err = assert_error(resp, 400, "malformed_json", "_body")
+        assert err["message"] == "The body is not valid JSON: NaN and Infinity are not JSON numbers."
+    with officer_client.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Record)) == 0
 
 
 @pytest.mark.parametrize("path", ["/api/operations/99999999999999999999", "/api/operations/2147483648"])
