@@ -377,8 +377,6 @@ def test_deep_nesting_is_400_before_parsing_on_every_endpoint(inspector_client, 
         resp = inspector_client.http.open(url, method=method, data=body, content_type="application/json",
                                           headers={"X-CSRF-Token": inspector_client.csrf})
         assert time.monotonic() - started < 2
-        if resp.status_code == 405:
-            continue
         err = assert_error(resp, 400, "malformed_json", "_body")
         assert "nested" in err["message"]
 
