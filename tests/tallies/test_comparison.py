@@ -311,7 +311,7 @@ def test_previous_week_and_last_year(app, inspector_client, officer_client):
 
 
 def test_unequal_lengths_compare_daily_rates(app, inspector_client, officer_client):
-    """61 days against 30 with the same count used to read "no change" although the rate had doubled."""
+    """61 days against 30 with the same count: the rate has doubled, which is never "no change"."""
     op = make_operation(app, "revive", ["NN3", "NN5"], date(2025, 6, 1))
     before = [f.arrest(op, occurred_at=at_noon(date(2025, 9, 1) + timedelta(days=2 * i))) for i in range(30)]
     since = [f.arrest(op, occurred_at=at_noon(date(2025, 11, 1) + timedelta(days=i))) for i in range(30)]

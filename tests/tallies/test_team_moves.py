@@ -19,7 +19,8 @@ def move(app, officer, team):
 
 def test_a_team_move_leaves_past_team_tallies_unchanged(app, login_as, sergeant_client, other_sergeant_client,
                                                         inspector_client):
-    """A sergeant's March tally went from 0 to 7 after one officer was moved into their team."""
+    """An officer moving team takes no past records along: the March tally of the team they join stays at 0,
+    and their old team's keeps its 7."""
     with app.app_context():
         op = Operation(name="Op", slug="op", local_policing_area="West", target_areas=["NN3", "NN5"],
                        starts_on=date(2026, 3, 1))
