@@ -133,5 +133,6 @@ if __name__ == "__main__":  # pragma: no cover - records what the revisions buil
         made = create_app({"BEATBOOK_ENV": "testing", "DATABASE_URL": url,
                            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789"})
         out["revisions"] = released_revisions(made)
-        out["sqlite" if url.startswith("sqlite") else "postgresql"] = record_steps(walk_the_revisions(made, out["revisions"]))
+        dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+        out[dialect] = record_steps(walk_the_revisions(made, out["revisions"]))
     SNAPSHOT.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
