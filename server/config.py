@@ -220,7 +220,7 @@ def validate_production_settings(config, env: str) -> None:
 
     url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
     if url.startswith("sqlite"):
-        from .core.db import sqlite_engine_options
+        from .core.writer_queue import sqlite_engine_options
         config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
                                                                     config["SQLITE_WRITE_WAIT_SECONDS"])
     if url.startswith("postgresql") and "connect_timeout" not in url:

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from server import create_app
-from server.core import db as core_db
-from server.core.db import WriterQueueConnection, db
+from server.core import writer_queue
+from server.core.db import db
+from server.core.writer_queue import WriterQueueConnection
 from server.records.models import Record
 from server.operations.models import Operation
 from tests import factories as f
@@ -117,7 +118,7 @@ def test_phones_syncing_at_once_take_turns_and_every_entry_is_stored_once(sqlite
 
 
 def test_automatic_checkpoints_are_off_and_ours_run_after_the_lock_is_released(sqlite_app, monkeypatch):
-    monkeypatch.setattr(core_db, "CHECKPOINT_EVERY_ROWS", 30)
+    monkeypatch.setattr(writer_queue, "CHECKPOINT_EVERY_ROWS", 30)
     op_id = make_operation(sqlite_app)
     client = phone(sqlite_app)
     checkpoints = []

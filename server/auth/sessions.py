@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, session
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import OperationalError
 
-from ..core.db import WRITE_METHODS, core_execute, db, end_reading, start_reading, utcnow
+from ..core.db import core_execute, db, utcnow
 from ..core.errors import ApiError
 from ..core.seclog import security_event
+from ..core.writer_queue import start_reading, write_apart
 from .models import LoginSession, Officer
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,8 @@ _SESSION_QUERY = (
 def load_officer(session_id: str) -> SignedInOfficer | None:
     if not isinstance(session_id, str) or len(session_id) > 64:
         return None
-    # On SQLite a write request checks the session before it queues to write (core.db.read_phase);
-    # the read phase ends before the view (core.security.end_reading_before_view) or in it.
+    # On SQLite a write request checks the session before it queues to write; the read phase
+    # ends before the view or in it (core/writer_queue.py).
     start_reading()
     row = core_execute(_SESSION_QUERY, {"session_id": session_id}).first()
     if row is None or row.ended_at is not None or not row.active:
@@ -106,25 +106,12 @@ def _end(session_id: str) -> None:
 
 
 def _bookkeeping(stmt) -> None:
-    """Write session bookkeeping in a short transaction of its own: a read request must not
-    turn into a writer. But on SQLite a write request has already taken the database's write
-    lock for its own transaction (BEGIN IMMEDIATE, core/db.py), so a second connection would
-    wait for that lock until busy_timeout (30 s) and fail with a 503: there the statement goes
-    into the request's own transaction, committed at once (nothing else has happened in it yet)."""
-    if (has_request_context() and request.method in WRITE_METHODS
-            and db.session.get_bind().dialect.name == "sqlite"):
-        end_reading()
-        db.session.execute(stmt)
-        db.session.commit()
-        return
-    # beatbook_writer: on SQLite, queue for the write lock like any writer (core/db.py)
-    try:
-        with db.engine.execution_options(beatbook_writer=True).begin() as conn:
-            conn.execute(stmt)
-    except OperationalError as exc:
+    """Session bookkeeping, written apart from the request: a read request must not turn into a writer."""
+    busy = write_apart(stmt)
+    if busy is not None:
         # The write lock is held elsewhere (a backup) past the write wait: a read is still served;
         # the next request records when the session was seen.
-        log.warning("session bookkeeping skipped: %s", type(exc.orig).__name__ if exc.orig else exc)
+        log.warning("session bookkeeping skipped: %s", type(busy.orig).__name__ if busy.orig else busy)
 
 
 def start_session(officer: Officer) -> SignedInOfficer:

@@ -1,8 +1,9 @@
-"""The flask-smorest Api: blueprints, and the OpenAPI document built from the schemas."""
+"""The flask-smorest Api, whose OpenAPI document is built from the schemas. The application factory
+(server/__init__.py) registers the features' blueprints on it, with their components and examples."""
 from flask import Flask
 from flask_smorest import Api, Blueprint
 
-from .openapi import document_operations, enum_component, openapi_keywords
+from .openapi import enum_component, openapi_keywords
 from .schemas import ErrorSchema
 from .security import CSRF_HEADER
 
@@ -25,35 +26,5 @@ def init_api(app: Flask) -> Api:
     api.spec.components.security_scheme("csrf", {"type": "apiKey", "in": "header", "name": CSRF_HEADER})
     api.spec.options["security"] = [{"session": [], "csrf": []}]
 
-    from ..records.schemas import (ArrestSchema, IntelligenceLogSchema, SafeguardingReferralSchema, ShiftSchema,
-                                   StopSearchSchema, WithheldIntelligenceLogSchema)
-    # The four kinds are referenced by oneOf, so name them explicitly.
-    for name, schema in (("StopSearch", StopSearchSchema), ("Arrest", ArrestSchema),
-                         ("SafeguardingReferral", SafeguardingReferralSchema),
-                         ("IntelligenceLog", IntelligenceLogSchema), ("Shift", ShiftSchema),
-                         ("WithheldIntelligenceLog", WithheldIntelligenceLogSchema)):
-        api.spec.components.schema(name, schema=schema)
-    from ..records.schemas import KIND_COMPONENTS
-    for kind, name in KIND_COMPONENTS.items():
-        # The discriminator's value: each kind's component allows its own (the four are told apart by it).
-        api.spec.components.schemas[name]["properties"]["kind"] = {"type": "string", "enum": [kind]}
-
-    from ..auth.routes import blp as auth_blp
-    from ..operations.routes import blp as operations_blp
-    from ..records.routes import blp as records_blp, ref_blp
-    from ..sync.routes import blp as sync_blp
-    for blp in (auth_blp, operations_blp, records_blp, ref_blp, sync_blp):
-        api.register_blueprint(blp)
-    from ..tallies.routes import blp as tallies_blp; api.register_blueprint(tallies_blp)  # noqa: E702
-    from ..exports.routes import blp as exports_blp; api.register_blueprint(exports_blp)  # noqa: E702
-    document_operations(app, api, examples=_examples())
     app.extensions["beatbook_api"] = api
     return api
-
-
-def _examples() -> dict[str, dict]:
-    """Examples for the main operations, by operationId: {"request" or status: example}."""
-    from ..auth.schemas import LOGIN_EXAMPLES
-    from ..sync.schemas import SYNC_EXAMPLES
-    from ..tallies.schemas import TALLY_EXAMPLES
-    return {"login": LOGIN_EXAMPLES, "syncBatch": SYNC_EXAMPLES, "getTally": TALLY_EXAMPLES}

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from marshmallow import fields
 
-from .security import _PUBLIC, _ROLES, ALL_ROLES, PUBLIC_ENDPOINTS, _view_attr
+from .security import ALL_ROLES, declared_roles, is_public_view
 
 # Where the name derived from the endpoint reads badly. Keys: "blueprint.function", or
 # "blueprint.Class.method" for a MethodView.
@@ -165,7 +165,7 @@ def document_operations(app: Flask, api, examples: dict[str, dict] | None = None
             if method.upper() not in rule.methods:
                 continue
             target = getattr(view_class, method, None) or view
-            public = rule.endpoint in PUBLIC_ENDPOINTS or bool(_view_attr(target, _PUBLIC))
+            public = is_public_view(rule.endpoint, target)
             write = method not in ("get", "head")
 
             op_id = operation_id(rule.endpoint, method, view_class is not None)
@@ -186,7 +186,7 @@ def document_operations(app: Flask, api, examples: dict[str, dict] | None = None
             if body and body.get("required"):
                 body_required.add((rule.endpoint, method.upper()))
             query = any(p.get("in") != "path" for p in operation.get("parameters", []) if isinstance(p, dict))
-            statuses = error_statuses(public=public, roles=_view_attr(target, _ROLES), write=write,
+            statuses = error_statuses(public=public, roles=declared_roles(target), write=write,
                                       path_ids=bool(rule.arguments), arguments=bool(body) or query)
             _document_errors(operation, statuses, refs, error)
             _add_examples(operation, examples.get(op_id, {}))

@@ -1,6 +1,6 @@
-"""Who may do what: roles, the per-endpoint access policy (deny by default),
-object-level rules for records, CSRF and security headers. One place, so a
-reviewer can read the whole access model here."""
+"""Who may call what: roles, the per-endpoint access policy (deny by default), CSRF, the
+checks on a request's body and the security headers. Which records a role may see, edit or
+review is server/records/access.py."""
 from __future__ import annotations
 
 import hmac
@@ -9,13 +9,11 @@ import re
 from functools import wraps
 from typing import Callable, Iterable
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
-from sqlalchemy import or_
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from .db import READS_FIRST, end_reading
 from .errors import ApiError
 from .seclog import log_access_denied, security_event  # noqa: F401  (re-exported)
 
@@ -61,8 +59,9 @@ def requires(roles: Iterable[str] = ALL_ROLES) -> Callable:
     return decorate
 
 
-def _view_attr(view, name):
-    # flask-smorest wraps views; look through functools.wraps chains.
+def view_mark(view, name):
+    """A mark set on a view by a decorator (None if absent). flask-smorest wraps views: look
+    through functools.wraps chains."""
     while view is not None:
         if hasattr(view, name):
             return getattr(view, name)
@@ -70,7 +69,17 @@ def _view_attr(view, name):
     return None
 
 
-def _current_view():
+def is_public_view(endpoint: str, view) -> bool:
+    """May anyone call this view (of this endpoint), without a session?"""
+    return endpoint in PUBLIC_ENDPOINTS or bool(view_mark(view, _PUBLIC))
+
+
+def declared_roles(view) -> frozenset[str] | None:
+    """The roles a view declares with @requires (None: none declared)."""
+    return view_mark(view, _ROLES)
+
+
+def current_view():
     """The function answering this request (for a MethodView, its method for this verb)."""
     view = current_app.view_functions.get(request.endpoint)
     view_class = getattr(view, "view_class", None)
@@ -84,17 +93,17 @@ def is_public_request() -> bool:
     """Does this request go to a view anyone may call (or to no view at all)?"""
     if request.endpoint is None:
         return True
-    return request.endpoint in PUBLIC_ENDPOINTS or bool(_view_attr(_current_view(), _PUBLIC))
+    return is_public_view(request.endpoint, current_view())
 
 
 def enforce_access_policy() -> None:
     """before_request: deny by default, then roles, then CSRF."""
     if request.endpoint is None:
         return  # 404/405 is answered by Flask
-    view = _current_view()
-    if request.endpoint in PUBLIC_ENDPOINTS or _view_attr(view, _PUBLIC):
+    view = current_view()
+    if is_public_view(request.endpoint, view):
         return
-    roles = _view_attr(view, _ROLES)
+    roles = declared_roles(view)
     if roles is None:
         raise ApiError(403, "This endpoint has no access policy.", code="forbidden")
     if not current_user.is_authenticated:
@@ -103,13 +112,6 @@ def enforce_access_policy() -> None:
         raise ApiError(403, "Your role may not do this.", code="forbidden")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf()
-
-
-def end_reading_before_view() -> None:
-    """before_request, after the access policy: on SQLite, end the session check's read phase
-    (core.db.read_phase) unless the view continues it (core.db.reads_before_writing)."""
-    if g.get("_sqlite_read_phase") and not (request.endpoint and _view_attr(_current_view(), READS_FIRST)):
-        end_reading()
 
 
 def check_csrf() -> None:
@@ -244,53 +246,6 @@ def require_json_body() -> None:
         raise _malformed(_json_problem(raw)) from None
 
 
-# ---- object-level rules for records -------------------------------------------------
-
-def can_view_record(user, record) -> bool:
-    if user.role in FORCE_WIDE:
-        return True
-    if record.officer_id == user.id:
-        return True
-    if user.role == SERGEANT:  # the team it was logged under, as the team's tally counts it
-        return user.team is not None and record.team == user.team
-    return False
-
-
-def can_read_intelligence_text(user, record) -> bool:
-    """Intelligence text: its author, and cleared roles that may see the record."""
-    if record.officer_id == user.id:
-        return True
-    return user.role in CLEARED_FOR_INTELLIGENCE and can_view_record(user, record)
-
-
-def can_edit_record(user, record) -> bool:
-    return record.officer_id == user.id
-
-
-def can_review_record(user, record) -> bool:
-    """Verify or return: a supervisor over the author's team, never one's own entry."""
-    if user.role not in SUPERVISORS or record.officer_id == user.id:
-        return False
-    if user.role == INSPECTOR:
-        return True
-    return user.team is not None and record.team == user.team
-
-
-def can_void_record(user, record) -> bool:
-    """Its author, or the chain of command over them; not the administrator, who is outside it."""
-    return can_edit_record(user, record) or can_review_record(user, record)
-
-
-def scope_records(stmt, user, officer_model, record_model):
-    """Restrict a SELECT over records to what the user may see."""
-    if user.role in FORCE_WIDE:
-        return stmt
-    if user.role == SERGEANT and user.team:
-        # The records logged under their team (what the team's tally counts), and their own.
-        return stmt.where(or_(record_model.team == user.team, record_model.officer_id == user.id))
-    return stmt.where(record_model.officer_id == user.id)
-
-
 # ---- headers ---------------------------------------------------------------------------
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -325,6 +280,5 @@ def init_security(app: Flask) -> None:
     app.json = StrictJSONProvider(app)
     app.json.sort_keys = sort_keys
     app.before_request(enforce_access_policy)
-    app.before_request(end_reading_before_view)
     app.before_request(require_json_body)
     app.after_request(add_security_headers)

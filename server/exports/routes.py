@@ -18,12 +18,12 @@ from ..auth.models import Officer
 from ..core.db import db
 from ..core.schemas import ident
 from ..core.security import (ADMIN, ALL_ROLES, ANALYST, CLEARED_FOR_INTELLIGENCE, INSPECTOR, OFFICER, SERGEANT,
-                             requires, scope_records)
+                             requires)
 from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..operations.routes import get_operation_or_404
 from ..records import reference as ref
-from ..records.access import WITHHELD, listing_order, withheld_fields
+from ..records.access import WITHHELD, listing_order, scope_records, withheld_fields
 from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
 from ..records.service import AnyKindRecord
 from ..tallies import service

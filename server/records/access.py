@@ -1,13 +1,64 @@
-"""What of a record a viewer may see. An intelligence log reaches someone who may not read its
-text (admin, and anyone else uncleared) only as what a count needs: never anything in
-IntelligenceLog.SOURCE_REVEALING. Record answers, the history and the records CSV all ask here."""
+"""Who may see what: which records a user may view, edit, review or void, and which they are
+listed, here in one file. An intelligence log reaches someone who may not read its text (admin, and
+anyone else uncleared) only as what a count needs: never anything in IntelligenceLog.SOURCE_REVEALING.
+Record answers, the history, sync and the exports all ask here. (Who may call an endpoint at all is
+core/security.py.)"""
 from __future__ import annotations
 
-from sqlalchemy import and_, case, null
+from sqlalchemy import and_, case, null, or_
 
-from ..core.security import CLEARED_FOR_INTELLIGENCE, can_read_intelligence_text
+from ..core.security import CLEARED_FOR_INTELLIGENCE, FORCE_WIDE, INSPECTOR, SERGEANT, SUPERVISORS
 from ..core.timezone import local_date
 from .models import AuditEntry, IntelligenceLog, Record
+
+# ---- records: who may view, edit, review, void ------------------------------------
+
+def can_view_record(user, record) -> bool:
+    if user.role in FORCE_WIDE:
+        return True
+    if record.officer_id == user.id:
+        return True
+    if user.role == SERGEANT:  # the team it was logged under, as the team's tally counts it
+        return user.team is not None and record.team == user.team
+    return False
+
+
+def can_read_intelligence_text(user, record) -> bool:
+    """Intelligence text: its author, and cleared roles that may see the record."""
+    if record.officer_id == user.id:
+        return True
+    return user.role in CLEARED_FOR_INTELLIGENCE and can_view_record(user, record)
+
+
+def can_edit_record(user, record) -> bool:
+    return record.officer_id == user.id
+
+
+def can_review_record(user, record) -> bool:
+    """Verify or return: a supervisor over the author's team, never one's own entry."""
+    if user.role not in SUPERVISORS or record.officer_id == user.id:
+        return False
+    if user.role == INSPECTOR:
+        return True
+    return user.team is not None and record.team == user.team
+
+
+def can_void_record(user, record) -> bool:
+    """Its author, or the chain of command over them; not the administrator, who is outside it."""
+    return can_edit_record(user, record) or can_review_record(user, record)
+
+
+def scope_records(stmt, user, officer_model, record_model):
+    """Restrict a SELECT over records to what the user may see."""
+    if user.role in FORCE_WIDE:
+        return stmt
+    if user.role == SERGEANT and user.team:
+        # The records logged under their team (what the team's tally counts), and their own.
+        return stmt.where(or_(record_model.team == user.team, record_model.officer_id == user.id))
+    return stmt.where(record_model.officer_id == user.id)
+
+
+# ---- what of a record is withheld ------------------------------------------------------
 
 NOTHING: frozenset[str] = frozenset()
 WITHHELD = "[withheld]"

@@ -10,10 +10,10 @@ from ..core.db import db
 from ..core.errors import ApiError, flatten_messages
 from ..core.seclog import log_access_denied
 from ..auth.models import Officer
-from ..core.security import (ALL_ROLES, SUPERVISORS, can_edit_record, can_review_record, can_view_record,
-                             can_void_record, requires, scope_records)
+from ..core.security import ALL_ROLES, SUPERVISORS, requires
 from . import reference as ref
-from .access import listing_order, withheld_rows
+from .access import (can_edit_record, can_review_record, can_view_record, can_void_record, listing_order,
+                     scope_records, withheld_rows)
 from .models import AuditEntry, Record
 from .schemas import (CommentSchema, HistorySchema, ReasonSchema, RecordEnvelopeSchema, RecordPageSchema,
                       RecordPatchSchema, RecordQuerySchema, ReferenceListsSchema, ReviewSchema, dump_history,

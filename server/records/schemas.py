@@ -324,3 +324,15 @@ def load_shift(raw) -> dict:
     if not isinstance(raw, dict):
         raise ValidationError({"_schema": ["Each shift must be an object."]})
     return _SHIFT_LOADER.load(raw)
+
+
+def add_openapi_components(spec) -> None:
+    """Name the kinds in the OpenAPI document, before the blueprints that answer them are registered:
+    answers refer to them by oneOf, and each kind's component allows its own `kind` only (the discriminator)."""
+    for name, schema in (("StopSearch", StopSearchSchema), ("Arrest", ArrestSchema),
+                         ("SafeguardingReferral", SafeguardingReferralSchema),
+                         ("IntelligenceLog", IntelligenceLogSchema), ("Shift", ShiftSchema),
+                         ("WithheldIntelligenceLog", WithheldIntelligenceLogSchema)):
+        spec.components.schema(name, schema=schema)
+    for kind, name in KIND_COMPONENTS.items():
+        spec.components.schemas[name]["properties"]["kind"] = {"type": "string", "enum": [kind]}

@@ -19,8 +19,8 @@ from sqlalchemy.orm import with_polymorphic
 
 from ..auth.models import Officer
 from ..core.db import core_execute, db, utcnow
-from ..core.security import scope_records
 from ..core.timezone import local_date
+from .access import scope_records
 from .models import MODEL_BY_KIND, AuditEntry, IntelligenceLog, Record
 from .schemas import _DUMPERS
 
@@ -191,7 +191,7 @@ class ReferenceChecker:
     """Checks what payloads point at (operation, shift, linked stop search) with
     a few queries for a whole batch rather than a few per record.
 
-    A linked stop search must be one the officer may see (core.security.scope_records, the
+    A linked stop search must be one the officer may see (access.scope_records, the
     rule of can_view_record); one that exists but is not theirs gets the same answer as
     one that does not exist, so ids cannot be probed."""
 

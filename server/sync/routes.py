@@ -5,9 +5,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from ..core.db import db, reads_before_writing, utcnow
+from ..core.db import db, utcnow
 from ..core.errors import ApiError
 from ..core.security import LOGGERS, ALL_ROLES, requires
+from ..core.writer_queue import reads_before_writing
 from ..ops.logs import add_to_request_log
 from ..ops.metrics import record_sync_tally
 from ..records.models import AuditEntry

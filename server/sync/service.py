@@ -16,8 +16,9 @@ from marshmallow import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..core.db import core_execute, db, read_phase, utcnow
+from ..core.db import core_execute, db, utcnow
 from ..core.errors import flatten_messages
+from ..core.writer_queue import read_phase
 from ..operations.models import Operation
 from ..records.models import MODEL_BY_KIND, AuditEntry, Record, Shift
 from ..records.schemas import load_record, load_shift
@@ -126,7 +127,7 @@ class SyncBatch:
     # ---- records --------------------------------------------------------------------------
     def check_records(self, raws: list) -> None:
         """Read phase: recognise exact re-sends, validate the rest, look up what they point at.
-        Only plain values are kept (see core.db.read_phase)."""
+        Only plain values are kept (see core.writer_queue.read_phase)."""
         results: list[dict | None] = [None] * len(raws)
         first: list[tuple[int, dict]] = []
         repeats: list[tuple[int, dict]] = []
@@ -259,7 +260,7 @@ class SyncBatch:
 def apply_batch(officer_id: int, device_id: str, shifts: list, records: list) -> dict:
     batch = SyncBatch(officer_id, device_id)
     # On SQLite the validation and lookups run before the batch queues for the one write lock,
-    # so writers hold it only while they write (core.db.read_phase; nothing changes on PostgreSQL).
+    # so writers hold it only while they write (core.writer_queue.read_phase; nothing changes on PostgreSQL).
     with read_phase():
         batch.check_shifts(shifts)
         batch.check_records(records)

@@ -3,7 +3,7 @@ covered (or fails the matrix for want of expectations) automatically."""
 from __future__ import annotations
 
 from server import create_app
-from server.core.security import _ROLES, _PUBLIC, PUBLIC_ENDPOINTS, _view_attr
+from server.core.security import declared_roles as roles_of, is_public_view
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # HEAD is GET without a body; OPTIONS is Flask's
 
@@ -28,9 +28,9 @@ def view_for(app, endpoint: str, method: str):
 def declared_roles(app, endpoint: str, method: str):
     """The roles the view declares (None when public)."""
     view = view_for(app, endpoint, method)
-    if endpoint in PUBLIC_ENDPOINTS or _view_attr(view, _PUBLIC):
+    if is_public_view(endpoint, view):
         return None
-    return _view_attr(view, _ROLES)
+    return roles_of(view)
 
 
 def collection_app():
