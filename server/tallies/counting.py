@@ -14,7 +14,7 @@ Where the numbers come from
   in the question, sums `record_team_day_counts` (same, per record team); a
   view scoped to an officer counts `records` through the covering index
   `ix_records_officer_operation_day` (a team's officers: `ix_records_team_operation_day`).
-- A comparison counts one population on both sides (see compare()).
+- A comparison counts one population on both sides (see service.compare()).
 - A count-table question not grouped by day or month reads the period's whole
   ISO weeks from `record_week_counts` / `record_team_week_counts` (kept from the
   day counts by triggers, migration 0004) and only the edge days from the day
