@@ -121,13 +121,13 @@ def _plans(app, backend, group_by):
     from server.auth.models import Officer
     from server.core.db import db
     from server.operations.models import Operation
-    from server.tallies import service
+    from server.tallies import counting, periods
     with app.app_context():
         op = db.session.get(Operation, backend.ids["tally_op"])
         for number in ("BENCH2", "BENCH3"):
             viewer = db.session.scalars(select(Officer).where(Officer.shoulder_number == number)).one()
-            q = service.Question(op, viewer, group_by=group_by.split(","))
-            stmt, _, params = service._count_query(q, service.default_period(op), q.group_by)
+            q = periods.Question(op, viewer, group_by=group_by.split(","))
+            stmt, _, params = counting._count_query(q, periods.default_period(op), q.group_by)
             stmt = stmt.params(params) if params else stmt
             sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
             prefix = "EXPLAIN (ANALYZE, BUFFERS) " if backend.is_pg else "EXPLAIN QUERY PLAN "

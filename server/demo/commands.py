@@ -32,8 +32,6 @@ REVIVE_TOTALS = {"intelligence_log": 77, "arrest": 9, "safeguarding_referral": 1
 BASELINE_TOTALS = {"intelligence_log": 41, "arrest": 6, "safeguarding_referral": 6, "stop_search": 10}
 WELLINGBOROUGH_TOTALS = {"intelligence_log": 30, "arrest": 5, "safeguarding_referral": 7, "stop_search": 8}
 
-PLURALS = {"intelligence_log": "intelligence logs", "arrest": "arrests",
-           "safeguarding_referral": "safeguarding referrals", "stop_search": "stop searches"}
 # (shoulder number, name, role, team)
 DEMO_OFFICERS = [
     ("PS1401", "Sgt Priya Shah", "sergeant", "West Team 2"),
@@ -199,13 +197,13 @@ def load_demo(if_empty):
     sergeants = {o.team: o for o in officers.values() if o.role == "sergeant"}
     records = sorted((get_record(uuid.UUID(i)) for i in revive_ids), key=lambda r: r.occurred_at)
     for record in records[: int(len(records) * 0.7)]:
-        set_status(record, "verified", sergeants[record.officer.team].id, "verify", None)
+        set_status(record, ref.Status.VERIFIED, sergeants[record.officer.team].id, "verify", None)
     for record in records[-6:-4]:
-        set_status(record, "returned", sergeants[record.officer.team].id, "return",
+        set_status(record, ref.Status.RETURNED, sergeants[record.officer.team].id, "return",
                    "Please add the place and check the time.")
     db.session.commit()
     click.echo(f"Loaded Operation Revive (launched {launch.isoformat()}): "
-               + ", ".join(f"{n} {PLURALS[k]}" for k, n in REVIVE_TOTALS.items()) + ".")
+               + ", ".join(f"{n} {ref.KIND_PLURAL[k]}" for k, n in REVIVE_TOTALS.items()) + ".")
     click.echo("See the logins with: flask --app server demo-logins")
 
 

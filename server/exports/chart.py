@@ -8,17 +8,9 @@ from markupsafe import Markup, escape
 
 from ..records import reference as ref
 
-COLOURS = {"intelligence_log": "#1d4ed8", "arrest": "#b91c1c", "safeguarding_referral": "#047857",
-           "stop_search": "#b45309"}
-ORDER = ("intelligence_log", "arrest", "safeguarding_referral", "stop_search")
-
-
-def monday(d: date) -> date:
-    return d - timedelta(days=d.weekday())
-
 
 def weeks_between(start: date, end: date) -> list[date]:
-    weeks, w = [], monday(start)
+    weeks, w = [], ref.week_start(start)
     while w <= end:
         weeks.append(w)
         w += timedelta(days=7)
@@ -46,7 +38,7 @@ def weekly_chart(weekly: dict[tuple[str, str], int], start: date, end: date,
     weeks = weeks_between(start, end)
     left, right, top, bottom = 36, 8, 24, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    totals = [sum(weekly.get((w.isoformat(), k), 0) for k in ORDER) for w in weeks]
+    totals = [sum(weekly.get((w.isoformat(), k), 0) for k in ref.KIND_ORDER) for w in weeks]
     y_max = _nice_max(max(totals, default=0))
     slot = plot_w / max(len(weeks), 1)
     bar_w = max(slot * 0.75, 1)
@@ -63,21 +55,21 @@ def weekly_chart(weekly: dict[tuple[str, str], int], start: date, end: date,
     for i, w in enumerate(weeks):
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h
-        for kind in ORDER:
+        for kind in ref.KIND_ORDER:
             n = weekly.get((w.isoformat(), kind), 0)
             if not n:
                 continue
             h = plot_h * n / y_max
             y -= h
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                         f'fill="{COLOURS[kind]}"><title>{escape(w.strftime("%d %b"))}: {n} '
+                         f'fill="{ref.KIND_COLOURS[kind]}"><title>{escape(w.strftime("%d %b"))}: {n} '
                          f'{escape(ref.KINDS[kind].lower())}</title></rect>')
         if i % label_every == 0:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 12}" text-anchor="middle" '
                          f'fill="#374151">{escape(w.strftime("%d %b"))}</text>')
     lx = left
-    for kind in ORDER if legend else ():
-        parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{COLOURS[kind]}"/>')
+    for kind in ref.KIND_ORDER if legend else ():
+        parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{ref.KIND_COLOURS[kind]}"/>')
         parts.append(f'<text x="{lx + 14}" y="{height - 5}" fill="#111827">{escape(ref.KINDS[kind])}</text>')
         lx += 150
     parts.append(f'<text x="{left}" y="12" fill="#111827">Week beginning (Monday), records per week</text>')

@@ -5,7 +5,6 @@ an officer only the CSV of their own records.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask import Response, render_template, send_from_directory, url_for
@@ -21,15 +20,15 @@ from ..core.security import (ADMIN, ALL_ROLES, ANALYST, CLEARED_FOR_INTELLIGENCE
                              requires)
 from ..core.timezone import local_today
 from ..operations.models import Operation
-from ..operations.routes import get_operation_or_404
+from ..operations.service import get_operation_or_404
 from ..records import reference as ref
 from ..records.access import WITHHELD, listing_order, scope_records, withheld_fields
 from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
 from ..records.service import AnyKindRecord
-from ..tallies import service
-from ..tallies.routes import question_from_args
 from ..tallies.schemas import COMPARE_DOC, COMPARE_PATTERN, ComparisonArgsSchema, CompareField, PeriodArgsSchema, TallyQuerySchema
-from .chart import weekly_chart
+from ..tallies.service import operation_tally
+from ..tallies.wording import long_date
+from . import service
 from .csvfile import csv_response
 
 EXPORTERS = frozenset({SERGEANT, INSPECTOR, ANALYST, ADMIN})
@@ -80,44 +79,6 @@ def _check_operation(args):
 
 # ---- tally CSV -------------------------------------------------------------------------------------
 
-def tally_rows(body: dict) -> tuple[list[str], list[list]]:
-    """The groups, each row carrying its period and, when compared, the comparison period and the
-    rule in words (the file is read away from the page that asked for it); the count stays the last
-    column. Grouped by kind alone, each row also has its kind's count in the comparison period, its
-    count now in the comparison's population, and the change."""
-    dims = body["group_by"]
-    comparison = body.get("comparison")
-    by_kind = comparison is not None and dims == ["kind"]
-    header = ["from", "to"]
-    if comparison is not None:
-        header += ["compared_from", "compared_to", "comparison"]
-    for dim in dims:
-        header += ["officer", "officer_name"] if dim == "officer" else [dim]
-    if by_kind:
-        header += ["compared_count", "count_same_population", "change"]
-    header.append("count")
-    lead = [body["period"]["from"], body["period"]["to"]]
-    if comparison is not None:
-        lead += [comparison["period"]["from"], comparison["period"]["to"], comparison["description"]]
-    rows = []
-    for g in body["groups"]:
-        row = list(lead)
-        for dim in dims:
-            value = g[dim]
-            if dim == "officer":
-                row += [value.get("shoulder_number", value["id"]), value.get("display_name")]
-            elif dim == "kind":
-                row.append(ref.KINDS.get(value, value))
-            else:
-                row.append(value)
-        if by_kind:
-            c = comparison["change"][g["kind"]]
-            row += [c["previous"], c["current"], c["label"]]
-        row.append(g["count"])
-        rows.append(row)
-    return header, rows
-
-
 @blp.route("/operations/<int:operation_id>/tally.csv", methods=["GET"])
 @requires(EXPORTERS)
 @blp.arguments(TallyQuerySchema, location="query")
@@ -125,9 +86,8 @@ def tally_rows(body: dict) -> tuple[list[str], list[list]]:
 @blp.doc(**_body("text/csv", "The tally's groups as CSV (same groups and numbers as the JSON), each row with its "
                              "period and, when compared, the comparison period and rule in words. " + CSV_DOC))
 def tally_csv(args, operation_id):
-    from ..tallies.routes import operation_tally
-    body, operation = operation_tally(operation_id, args)
-    header, rows = tally_rows(body)
+    body, operation = operation_tally(operation_id, current_user._get_current_object(), args)
+    header, rows = service.tally_rows(body)
     period = body["period"]
     return csv_response(f"{operation.slug}-tally-{period['from']}-to-{period['to']}.csv", header, rows)
 
@@ -195,17 +155,6 @@ def records_csv(args):
 
 # ---- police.uk stop-search CSV ---------------------------------------------------------------------------
 
-THREE_PLACES, SIX_PLACES = Decimal("0.001"), Decimal("0.000001")
-
-
-def _coordinate(value):
-    """Rounded to 3 decimal places (about 110 m: never the doorstep, as police.uk moves each search to
-    a nearby map point), written with the fixed 6 decimals of the published file (52.260000)."""
-    if value is None:
-        return None
-    return Decimal(repr(value)).quantize(THREE_PLACES, rounding=ROUND_HALF_UP).quantize(SIX_PLACES)
-
-
 @blp.route("/exports/stop-searches.csv", methods=["GET"])
 @requires(EXPORTERS)
 @blp.arguments(StopSearchExportQuerySchema, location="query")
@@ -235,7 +184,7 @@ def stop_searches_csv(args):
             op = operations[s.operation_id]
             named = bool(op.is_policing_operation)
             yield [s.search_type, s.occurred_at.isoformat(timespec="seconds"), named, op.name if named else None,
-                   _coordinate(s.latitude), _coordinate(s.longitude), s.gender, s.age_range,
+                   service.coordinate(s.latitude), service.coordinate(s.longitude), s.gender, s.age_range,
                    s.self_defined_ethnicity, s.officer_defined_ethnicity, s.legislation, s.object_of_search,
                    s.outcome, s.outcome_linked_to_object_of_search, s.removal_of_more_than_outer_clothing]
 
@@ -265,29 +214,7 @@ def briefing_css():
 def briefing(args, operation_id):
     """Headline since launch, a chart of records per week by kind, areas, and the comparison period."""
     operation = get_operation_or_404(operation_id)
-    if args.get("compare") is None and args.get("compare_from") is None:
-        args = {**args, "compare": "previous"}  # a briefing always compares
-    q, period, comparison = question_from_args(operation, {**args, "group_by": ["kind"]})
-    result = service.tally(q, period, comparison)
-    week_q = service.Question(operation, q.viewer, group_by=["week", "kind"])
-    _, week_groups = service.count(week_q, period)
-    weekly = {(g["week"], g["kind"]): g["count"] for g in week_groups}
-    area_q = service.Question(operation, q.viewer, group_by=["area", "kind"])
-    _, area_groups = service.count(area_q, period)
-    areas: dict[str, dict] = {}
-    for g in area_groups:
-        row = areas.setdefault(g["area"], {k: 0 for k in service.KIND_ORDER} | {"all": 0})
-        row[g["kind"]] += g["count"]
-        row["all"] += g["count"]
-    viewer = q.viewer
-    scope = f"{viewer.team} only" if viewer.role == SERGEANT and viewer.team else "All teams"
-    html = render_template(
-        "briefing.html", operation=operation, result=result, period=period,
-        compare=comparison.period if comparison else None,
-        chart=weekly_chart(weekly, period.start, period.end),
-        chart_narrow=weekly_chart(weekly, period.start, period.end, width=340, height=200, max_labels=5, legend=False),
-        areas=sorted(areas.items()),
-        kinds=service.KIND_ORDER, labels=ref.KINDS, plural=service.PLURAL, scope=scope,
-        css_url=url_for("exports.briefing_css"), generated=local_today(),
-        long_date=service._long_date)
+    page = service.briefing(operation, current_user._get_current_object(), args)
+    html = render_template("briefing.html", **page, kinds=ref.KIND_ORDER, labels=ref.KINDS, plural=ref.KIND_PLURAL,
+                           css_url=url_for("exports.briefing_css"), generated=local_today(), long_date=long_date)
     return Response(html, status=200, content_type="text/html; charset=utf-8")

@@ -4,19 +4,12 @@ from sqlalchemy import select
 
 from ..core.db import db
 from ..core.errors import ApiError
-from ..core.schemas import DB_INT_MAX
 from ..core.security import ALL_ROLES, OPERATION_MANAGERS, requires
 from .models import Operation
 from .schemas import UPDATE_RULES, OperationQuerySchema, OperationSchema, OperationUpdateSchema
+from .service import get_operation_or_404
 
 blp = Blueprint("operations", __name__, url_prefix="/api/operations", description="Policing operations")
-
-
-def get_operation_or_404(operation_id: int) -> Operation:
-    op = db.session.get(Operation, operation_id) if 0 < operation_id <= DB_INT_MAX else None
-    if op is None:
-        raise ApiError(404, "No such operation.", fields={"operation_id": ["No such operation."]})
-    return op
 
 
 def _check_slug_free(slug: str, own_id: int | None = None) -> None:

@@ -5,8 +5,9 @@ Record answers, the history, sync and the exports all ask here. (Who may call an
 core/security.py.)"""
 from __future__ import annotations
 
-from sqlalchemy import and_, case, null, or_
+from sqlalchemy import and_, case, null, or_, select
 
+from ..auth.models import Officer
 from ..core.security import CLEARED_FOR_INTELLIGENCE, FORCE_WIDE, INSPECTOR, SERGEANT, SUPERVISORS
 from ..core.timezone import local_date
 from .models import AuditEntry, IntelligenceLog, Record
@@ -105,3 +106,50 @@ def audit_view(entry: AuditEntry, hidden: frozenset[str]) -> AuditEntry | dict:
     return {"id": entry.id, "on": local_date(entry.at), "actor": entry.actor, "action": entry.action,
             "version": entry.version, "changes": changes, "comment": None,
             "withheld": sorted(set(AUDIT_WITHHELD) | (set(entry.changes or ()) & hidden))}
+
+
+# ---- Shifts -------------------------------------------------------------------------------------
+# Who may review which shift, and whose records a shift's window and a tally count: an officer
+# their own, a sergeant their team's, inspector, analyst and admin everyone's.
+
+def _team_officer_ids(team: str):
+    return select(Officer.id).where(Officer.team == team).scalar_subquery()
+
+
+def can_view_shift(viewer: Officer, shift) -> bool:
+    if viewer.role in FORCE_WIDE or shift.officer_id == viewer.id:
+        return True
+    return viewer.role == SERGEANT and viewer.team is not None and shift.officer.team == viewer.team
+
+
+def scope_shifts(stmt, viewer: Officer, shift_model):
+    """The shifts of `stmt` that `viewer` may review (by each officer's team today)."""
+    if viewer.role in FORCE_WIDE:
+        return stmt
+    if viewer.role == SERGEANT and viewer.team:
+        return stmt.where(shift_model.officer_id.in_(_team_officer_ids(viewer.team)))
+    return stmt.where(shift_model.officer_id == viewer.id)
+
+
+def scope_window(stmt, viewer: Officer, shift, officer_col):
+    """The records in a shift's window that `viewer` reviews: a sergeant their team's; an inspector,
+    analyst or admin those of the shift officer's team (or of the officer alone, without a team);
+    an officer their own."""
+    if viewer.role == SERGEANT and viewer.team:
+        return stmt.where(officer_col.in_(_team_officer_ids(viewer.team)))
+    if viewer.role in FORCE_WIDE:
+        team = shift.officer.team
+        if team:
+            return stmt.where(officer_col.in_(_team_officer_ids(team)))
+        return stmt.where(officer_col == shift.officer_id)
+    return stmt.where(officer_col == viewer.id)
+
+
+def scope_counted_records(stmt, viewer: Officer, team_col, officer_col):
+    """The records a tally counts for `viewer`: a sergeant's team by the team each record was logged
+    under (records.team, as the team counts are), so past figures stay put when an officer moves."""
+    if viewer.role in FORCE_WIDE:
+        return stmt
+    if viewer.role == SERGEANT and viewer.team:
+        return stmt.where(team_col == viewer.team)
+    return stmt.where(officer_col == viewer.id)

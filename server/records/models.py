@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Officer
 from ..core.db import UTCDateTime, db, utcnow
+from .reference import Status
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -57,7 +58,7 @@ class Record(db.Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     place: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    status: Mapped[str] = mapped_column(String(16), default=Status.SUBMITTED.value)
     version: Mapped[int] = mapped_column(Integer, default=1)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

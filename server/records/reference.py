@@ -6,6 +6,9 @@ intelligence) use stable codes with labels for the app.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
+from enum import StrEnum
+
 # ---- Stop and search (data.police.uk) -------------------------------------------------
 SEARCH_TYPES = ("Person search", "Vehicle search", "Person and Vehicle search")
 GENDERS = ("Male", "Female", "Other")
@@ -173,14 +176,53 @@ INTELLIGENCE_TOPICS = {
     "other": "Other",
 }
 
-# Record kinds, in the users' words.
+# ---- Record kinds and statuses ---------------------------------------------------------------
+# Record kinds, in the users' words, in the order the app offers them.
 KINDS = {
     "stop_search": "Stop search",
     "arrest": "Arrest",
     "safeguarding_referral": "Safeguarding referral",
     "intelligence_log": "Intelligence log",
 }
-STATUSES = ("submitted", "verified", "returned", "voided")
+# The order a headline, a briefing and its chart list the kinds in.
+KIND_ORDER = ("intelligence_log", "arrest", "safeguarding_referral", "stop_search")
+# In a sentence: "1 arrest", "9 arrests".
+KIND_SINGULAR = {
+    "stop_search": "stop search",
+    "arrest": "arrest",
+    "safeguarding_referral": "safeguarding referral",
+    "intelligence_log": "intelligence log",
+}
+KIND_PLURAL = {
+    "stop_search": "stop searches",
+    "arrest": "arrests",
+    "safeguarding_referral": "safeguarding referrals",
+    "intelligence_log": "intelligence logs",
+}
+# One colour per kind wherever kinds are charted.
+KIND_COLOURS = {
+    "stop_search": "#b45309",
+    "arrest": "#b91c1c",
+    "safeguarding_referral": "#047857",
+    "intelligence_log": "#1d4ed8",
+}
+
+
+class Status(StrEnum):
+    """A record's status, as stored (a StrEnum, so each member equals and is written as its value)."""
+
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    RETURNED = "returned"
+    VOIDED = "voided"
+
+
+STATUSES = tuple(status.value for status in Status)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the ISO week `day` is in: weeks run Monday to Sunday and are named by their Monday."""
+    return day - timedelta(days=day.weekday())
 
 
 def as_options(values) -> list[dict]:

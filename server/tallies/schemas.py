@@ -10,7 +10,8 @@ from ..core.schemas import DATE_RANGE_MESSAGE, Date, StrictSchema, date_in_range
 from ..operations.schemas import OperationSchema
 from ..records import reference as ref
 from ..records.schemas import AnyRecord, OfficerRefSchema
-from .service import ALIASES, DIMENSIONS, POPULATIONS, RULES, Period
+from .counting import DIMENSIONS
+from .periods import ALIASES, POPULATIONS, RULES, Period
 
 MAX_DAYS = 366 * 20
 

@@ -19,7 +19,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from server.core.errors import ApiError
-from server.tallies import service
+from server.tallies import comparisons, periods
 from server.tallies.schemas import MAX_DAYS
 from tests.conftest import DEMO_PASSWORD
 from tests.security.endpoints import collection_app
@@ -131,12 +131,12 @@ def _comparison_plausible(case, q, operation, start, end) -> bool:
         return True  # a 404 (or no comparison) comes first
     briefing_default = "previous" if case.path.endswith("/briefing") and first is None else None
     compare = q.get("compare", briefing_default)
-    dates = service.Period(first, last) if first else None
+    dates = periods.Period(first, last) if first else None
     if isinstance(compare, str) and "/" in compare:
         a, _, b = compare.partition("/")
-        dates, compare = service.Period(_day(a), _day(b)), None
+        dates, compare = periods.Period(_day(a), _day(b)), None
     try:
-        service.resolve_comparison(operation, service.Period(start, end), compare, dates, q.get("population"))
+        comparisons.resolve_comparison(operation, periods.Period(start, end), compare, dates, q.get("population"))
     except ApiError:
         return False
     return True

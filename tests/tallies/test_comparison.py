@@ -14,7 +14,7 @@ from server.auth.models import Officer
 from server.core.db import db
 from server.operations.models import Operation
 from server.records.models import Record
-from server.tallies import service
+from server.tallies import comparisons, periods, service
 from tests import factories as f
 
 KINDS = ("stop_search", "arrest", "safeguarding_referral", "intelligence_log")
@@ -162,13 +162,13 @@ def test_records_of_another_operation_never_move_one_side(app):
         with app.app_context():
             op = db.session.get(Operation, op_id)
             viewer = db.session.get(Officer, viewer)
-            p = service.Period(*period)
-            dates = service.Period(date(2025, 11, 1), date(2026, 1, 31)) if rule == "range" else None
+            p = periods.Period(*period)
+            dates = periods.Period(date(2025, 11, 1), date(2026, 1, 31)) if rule == "range" else None
             try:
-                comparison = service.resolve_comparison(op, p, None if dates else rule, dates, population)
+                comparison = comparisons.resolve_comparison(op, p, None if dates else rule, dates, population)
             except Exception as exc:  # refused (e.g. population=operation before launch): refused every time
                 return type(exc).__name__, getattr(exc, "fields", None)
-            result = service.tally(service.Question(op, viewer), p, comparison)["comparison"]
+            result = service.tally(periods.Question(op, viewer), p, comparison)["comparison"]
             return comparison, result
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -194,7 +194,7 @@ def test_records_of_another_operation_never_move_one_side(app):
                 db.session.commit()
                 viewer_row = db.session.get(Officer, viewer)
                 viewer_role, viewer_team = viewer_row.role, viewer_row.team
-            if not isinstance(before[0], service.Comparison):
+            if not isinstance(before[0], periods.Comparison):
                 assert after == before  # refused: for the same reason, whatever was logged
                 continue
             comparison, old = before
@@ -210,7 +210,7 @@ def test_records_of_another_operation_never_move_one_side(app):
                     return r["team"] == viewer_team
                 return True
 
-            for side, p in (("totals", comparison.period), ("current_totals", service.Period(*period))):
+            for side, p in (("totals", comparison.period), ("current_totals", periods.Period(*period))):
                 moved = Counter(r["kind"] for r in rows if p.start <= r["occurred_on"] <= p.end and seen(r))
                 if comparison.population == "operation":
                     moved = Counter()
@@ -233,7 +233,7 @@ def test_a_closed_period_reads_the_same_whatever_day_it_is_asked(app, inspector_
                                  for d in (0, 3, 9, 15, 29, 30, 45)])
     answers = []
     for today in (date(2026, 4, 30), date(2026, 7, 1), date(2026, 11, 30)):
-        monkeypatch.setattr(service, "local_today", lambda today=today: today)
+        monkeypatch.setattr(periods, "local_today", lambda today=today: today)
         answers.append(tally(inspector_client, op, "?to=2026-03-31&compare=before_launch"))
     assert answers[0] == answers[1] == answers[2]
     comparison = answers[0]["comparison"]
@@ -255,7 +255,7 @@ def test_a_closed_period_reads_the_same_whatever_day_it_is_asked(app, inspector_
         db.session.commit()
     ended = []
     for today in (date(2026, 5, 1), date(2026, 12, 1)):
-        monkeypatch.setattr(service, "local_today", lambda today=today: today)
+        monkeypatch.setattr(periods, "local_today", lambda today=today: today)
         ended.append(tally(inspector_client, op, "?compare=before_launch"))
     assert ended[0] == ended[1] and ended[0]["period"] == {"from": "2026-03-02", "to": "2026-04-15"}
 

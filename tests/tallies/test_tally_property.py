@@ -16,7 +16,7 @@ from server.core.db import db
 from server.core.timezone import local_date
 from server.operations.models import Operation
 from server.records.models import Record
-from server.tallies import service
+from server.tallies import counting, periods, service
 from server.tallies.models import RecordDayCount, RecordTeamDayCount
 
 KINDS = ("stop_search", "arrest", "safeguarding_referral", "intelligence_log")
@@ -40,7 +40,7 @@ record_st = st.fixed_dictionaries({
 change_st = st.lists(st.tuples(st.integers(0, 10_000),
                                st.sampled_from(["void", "restore", "area", "delete", "day", "move"])), max_size=6)
 MOVES = ("Team A", "Team B", None)
-group_st = st.lists(st.sampled_from(service.DIMENSIONS), unique=True, max_size=3)
+group_st = st.lists(st.sampled_from(counting.DIMENSIONS), unique=True, max_size=3)
 period_st = st.one_of(
     st.none(),
     st.tuples(st.dates(date(2026, 2, 1), date(2026, 11, 20)), st.integers(0, 200)),
@@ -154,13 +154,13 @@ def test_tallies_equal_a_plain_count(app):
             op = db.session.get(Operation, op_id)
             officers = {o.id: o for o in db.session.scalars(select(Officer))}
             if period is None:
-                p = service.default_period(op)
+                p = periods.default_period(op)
             else:
-                p = service.Period(period[0], period[0] + timedelta(days=period[1]))
+                p = periods.Period(period[0], period[0] + timedelta(days=period[1]))
             for viewer_id in (officer_ids[0], officer_ids[4], officer_ids[5], officer_ids[6], officer_ids[8]):
                 viewer = officers[viewer_id]
-                q = service.Question(op, viewer, group_by=list(group_by))
-                totals, groups = service.count(q, p)
+                q = periods.Question(op, viewer, group_by=list(group_by))
+                totals, groups = counting.count(q, p)
                 exp_totals, exp_groups = _python_tally(records, officers, op_id, p, group_by, viewer)
                 assert {k: totals[k] for k in KINDS} == {k: exp_totals[k] for k in KINDS}, (viewer.role, group_by)
                 assert totals["all"] == sum(exp_totals.values())
@@ -168,14 +168,14 @@ def test_tallies_equal_a_plain_count(app):
                 assert all(g["count"] > 0 for g in groups)
                 if viewer_id in (officer_ids[4], officer_ids[6]):
                     # every dimension on its own, on both the day-count path and the records path
-                    for dim in service.DIMENSIONS:
-                        _, single = service.count(service.Question(op, viewer, group_by=[dim]), p)
+                    for dim in counting.DIMENSIONS:
+                        _, single = counting.count(periods.Question(op, viewer, group_by=[dim]), p)
                         _, exp_single = _python_tally(records, officers, op_id, p, [dim], viewer)
                         assert _as_counter(single, [dim]) == exp_single, (viewer.role, dim)
                 if compare:
                     prev = p.previous()
                     for population, targets in (("operation", None), ("districts", op.target_areas)):
-                        comparison = service.compare(q, totals, p, service.Comparison("previous_period", prev,
+                        comparison = service.compare(q, totals, p, periods.Comparison("previous_period", prev,
                                                                                       population))
                         exp_prev, _ = _python_tally(records, officers, op_id, prev, [], viewer, targets)
                         exp_now, _ = _python_tally(records, officers, op_id, p, [], viewer, targets)

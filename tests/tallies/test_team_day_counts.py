@@ -10,8 +10,9 @@ from sqlalchemy import delete, func, insert, select, text, update
 from server.auth.models import Officer
 from server.core.db import db
 from server.operations.models import Operation
+from server.records import reference as ref
 from server.records.models import Record
-from server.tallies import service
+from server.tallies import counting, periods
 from server.tallies.models import RecordTeamDayCount
 from tests import factories as f
 
@@ -142,22 +143,22 @@ def test_team_views_read_the_team_counts_and_equal_a_plain_count(app, make_offic
             who = members[i % 3]
             day = date.today() - timedelta(days=i % 20)
             at = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
-            rows.append({"id": uuid.uuid4(), "kind": service.KIND_ORDER[i % 4], "operation_id": operation.id,
+            rows.append({"id": uuid.uuid4(), "kind": ref.KIND_ORDER[i % 4], "operation_id": operation.id,
                          "officer_id": who.id, "team": who.team, "occurred_at": at, "occurred_on": day,
                          "area": ("NN3", "NN5")[i % 2], "status": statuses[i % 7 % 4], "version": 1, "notes": ""})
         db.session.execute(insert(Record.__table__), rows)
         db.session.execute(update(Officer).where(Officer.id == members[1].id).values(team="Team A"))
         db.session.commit()
         op = db.session.get(Operation, operation.id)
-        period = service.default_period(op)
+        period = periods.default_period(op)
         # members[1] has just joined Team A: their records stay Team B's
         counted = [r for r in rows if r["status"] != "voided" and r["team"] == "Team A"]
         assert counted
         for viewer_id, team in ((s2.id, None), (s2.id, "Team A"), (inspector.id, "Team A")):
             viewer = db.session.get(Officer, viewer_id)
-            assert service._summary_team(service.Question(op, viewer, team=team)) == "Team A"
+            assert counting._summary_team(periods.Question(op, viewer, team=team)) == "Team A"
             for dims in (["kind"], ["kind", "area", "week"], ["team", "status"], ["day"], ["month", "area"]):
-                totals, groups = service.count(service.Question(op, viewer, group_by=dims, team=team), period)
+                totals, groups = counting.count(periods.Question(op, viewer, group_by=dims, team=team), period)
                 assert totals["all"] == len(counted)
                 expected = Counter()
                 for r in counted:
@@ -169,6 +170,6 @@ def test_team_views_read_the_team_counts_and_equal_a_plain_count(app, make_offic
                 assert Counter({tuple(g[k] for k in dims): g["count"] for g in groups}) == expected, dims
         # Someone else's team asked by a sergeant: nothing, as before (the records path).
         sergeant = db.session.get(Officer, s2.id)
-        assert service._summary_team(service.Question(op, sergeant, team="Team B")) is None
-        totals, _ = service.count(service.Question(op, sergeant, team="Team B"), period)
+        assert counting._summary_team(periods.Question(op, sergeant, team="Team B")) is None
+        totals, _ = counting.count(periods.Question(op, sergeant, team="Team B"), period)
         assert totals["all"] == 0

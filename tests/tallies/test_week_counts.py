@@ -8,8 +8,9 @@ from sqlalchemy import delete, insert, text, update
 from server.auth.models import Officer
 from server.core.db import db
 from server.operations.models import Operation
+from server.records import reference as ref
 from server.records.models import Record
-from server.tallies import service
+from server.tallies import counting, periods
 
 from .week_counts import week_counts_agree
 
@@ -30,11 +31,11 @@ def test_the_week_triggers_are_installed(app):
 
 
 def test_whole_weeks_of_a_period():
-    P = service.Period
+    P = periods.Period
     monday = date(2026, 11, 2)
-    assert service._whole_weeks(P(monday, monday + timedelta(days=6))) == (monday, monday)
-    assert service._whole_weeks(P(monday + timedelta(days=1), monday + timedelta(days=12))) is None
-    assert service._whole_weeks(P(monday - timedelta(days=1), monday + timedelta(days=14))) == (
+    assert counting._whole_weeks(P(monday, monday + timedelta(days=6))) == (monday, monday)
+    assert counting._whole_weeks(P(monday + timedelta(days=1), monday + timedelta(days=12))) is None
+    assert counting._whole_weeks(P(monday - timedelta(days=1), monday + timedelta(days=14))) == (
         monday, monday + timedelta(days=7))
 
 
@@ -51,7 +52,7 @@ def test_week_grouped_tallies_read_the_week_counts_and_equal_a_plain_count(app, 
         for i in range(240):
             day = start + timedelta(days=i % 61)
             at = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
-            rows.append({"id": uuid.uuid4(), "kind": service.KIND_ORDER[i % 4], "operation_id": operation.id,
+            rows.append({"id": uuid.uuid4(), "kind": ref.KIND_ORDER[i % 4], "operation_id": operation.id,
                          "officer_id": members[i % 2].id, "team": members[i % 2].team, "occurred_at": at,
                          "occurred_on": day,
                          "area": ("NN3", "NN5", "NN8")[i % 3], "status": statuses[i % 7 % 4], "version": 1,
@@ -74,11 +75,11 @@ def test_week_grouped_tallies_read_the_week_counts_and_equal_a_plain_count(app, 
         op = db.session.get(Operation, operation.id)
         for viewer in (db.session.get(Officer, sergeant.id), db.session.get(Officer, analyst.id)):
             for first, last in ((start + timedelta(days=3), start + timedelta(days=50)), (start, date.today())):
-                period = service.Period(first, last)
+                period = periods.Period(first, last)
                 dims = ["kind", "area", "week"]
-                stmt, _, _ = service._count_query(service.Question(op, viewer, group_by=dims), period, dims)
+                stmt, _, _ = counting._count_query(periods.Question(op, viewer, group_by=dims), period, dims)
                 assert "week_counts" in str(stmt)
-                _, groups = service.count(service.Question(op, viewer, group_by=dims), period)
+                _, groups = counting.count(periods.Question(op, viewer, group_by=dims), period)
                 expected = Counter()
                 for r in now.values():
                     d = r["occurred_on"]
