@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 
 from ..core.db import core_execute
 from ..records.models import MODEL_BY_KIND, Record
-from ..records.schemas import _LOADERS
+from ..records.schemas import payload_fields
 
 ISO_AWARE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
 RECORD_COLUMNS = ("id", "kind", "officer_id", "version") + Record.COMMON_CONTENT
@@ -81,11 +81,11 @@ def _comparer(field: fields.Field):
 
 def _plan(kind: str):
     """(allowed keys, [(field name, comparer, allow_none, default)]) for one kind's content."""
-    schema = _LOADERS[kind]
-    allowed = frozenset(schema.load_fields)
+    loaded = payload_fields(kind)
+    allowed = frozenset(loaded)
     plan = []
     for name in MODEL_BY_KIND[kind].content_fields():
-        field = schema.load_fields[name]
+        field = loaded[name]
         default = field.load_default
         plan.append((name, _comparer(field), field.allow_none, default))
     return allowed, plan
