@@ -1,4 +1,4 @@
-"""Apply a phone's batch exactly once.
+"""Apply a phone's batch exactly once, and tell a phone what changed in its officer's entries.
 
 Identity is the phone's UUID. New entries go in with one multi-row
 INSERT .. ON CONFLICT DO NOTHING, so a batch racing the same batch from
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
@@ -34,7 +34,7 @@ from . import resend
 
 def refuse_oversized(batch: dict) -> None:
     """A batch holds at most SYNC_MAX_ITEMS shifts and records together; a larger one is refused whole
-    (413), before any of it is read, so the phone splits it and nothing is half stored."""
+    (413) before any item is checked or stored."""
     limit = current_app.config["SYNC_MAX_ITEMS"]
     count = len(batch["shifts"]) + len(batch["records"])
     if count > limit:
@@ -120,7 +120,7 @@ class CheckedRecords:
     repeats: list[tuple[int, dict]]  # the same id again later in the batch
     resent: dict[int, dict]  # position: stored copy, for exact re-sends (resend.unchanged)
     absent: set[uuid.UUID]  # ids just looked up and not stored
-    references: BatchReferences = field(repr=False)
+    references: BatchReferences
 
 
 class SyncBatch:
@@ -224,11 +224,10 @@ class SyncBatch:
         references = BatchReferences(self.officer_id, [d for _, d in first + repeats] + list(resent.values()))
         return CheckedRecords(results, first, repeats, resent, absent, references)
 
-    def apply_records(self, checked: CheckedRecords, batch_shifts: dict) -> list[dict]:
+    def apply_records(self, found: CheckedRecords, batch_shifts: dict) -> list[dict]:
         """Write phase: insert the new entries, apply edits to stored ones."""
-        results, first, repeats, resent, absent = (checked.results, checked.first, checked.repeats, checked.resent,
-                                                   checked.absent)
-        checker = checked.references
+        results, first, repeats, resent, absent = found.results, found.first, found.repeats, found.resent, found.absent
+        checker = found.references
         checker.add_batch_shifts(batch_shifts)
         for i, copy in resent.items():
             errs = checker.errors(copy)  # the operation's dates may have changed since
