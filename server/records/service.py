@@ -5,7 +5,11 @@ void) first locks its row (lock_records), then compares the version the change
 was based on with the stored one, then writes the next version. So of writers
 racing from the same version exactly one wins; the others wait for it and then
 see the version it wrote, and are refused. The audit trail's unique
-(record_id, version) is the database's own guard that no version is written twice."""
+(record_id, version) is the database's own guard that no version is written twice.
+
+Below the building blocks, what the records API asks (amend_record, void_record,
+review_record, record_history, record_page) and the one filter behind the list and
+the exports (records_matching)."""
 from __future__ import annotations
 
 import uuid
