@@ -105,7 +105,7 @@ class RowWriter:
         """{table: [row, ...]} for one sync batch, in insert order (records, kinds, audit)."""
         from server.core.db import utcnow
         from server.records.schemas import load_record
-        from server.records.service import author_team, record_rows
+        from server.sync.service import author_team, record_rows
         now = utcnow()
         commons, details = [], defaultdict(list)
         with self.app.app_context():

@@ -13,7 +13,6 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from ..auth.models import Officer
 from ..core.db import db
 from ..core.schemas import ident
 from ..core.security import (ADMIN, ALL_ROLES, ANALYST, CLEARED_FOR_INTELLIGENCE, INSPECTOR, OFFICER, SERGEANT,
@@ -22,9 +21,9 @@ from ..core.timezone import local_today
 from ..operations.models import Operation
 from ..operations.service import get_operation_or_404
 from ..records import reference as ref
-from ..records.access import WITHHELD, listing_order, scope_records, withheld_fields
+from ..records.access import WITHHELD, listing_order, withheld_fields
 from ..records.models import MODEL_BY_KIND, IntelligenceLog, StopSearch
-from ..records.service import AnyKindRecord
+from ..records.service import AnyKindRecord, records_matching
 from ..tallies.schemas import COMPARE_DOC, COMPARE_PATTERN, ComparisonArgsSchema, CompareField, PeriodArgsSchema, TallyQuerySchema
 from ..tallies.service import operation_tally
 from ..tallies.wording import long_date
@@ -119,16 +118,7 @@ def _sees_intelligence_column(user) -> bool:
 def records_csv(args):
     user = current_user._get_current_object()
     _check_operation(args)
-    stmt = scope_records(select(AnyKindRecord), user, Officer, AnyKindRecord)
-    if args.get("operation") is not None:
-        stmt = stmt.where(AnyKindRecord.operation_id == args["operation"])
-    if args.get("kind"):
-        stmt = stmt.where(AnyKindRecord.kind == args["kind"])
-    if args.get("from_"):
-        stmt = stmt.where(AnyKindRecord.occurred_on >= args["from_"])
-    if args.get("to"):
-        stmt = stmt.where(AnyKindRecord.occurred_on <= args["to"])
-    stmt = stmt.order_by(*listing_order(AnyKindRecord, user, newest_first=False))
+    stmt = records_matching(user, args).order_by(*listing_order(AnyKindRecord, user, newest_first=False))
     with_text = _sees_intelligence_column(user)
     header = COMMON_COLUMNS + DETAIL_COLUMNS + (["intelligence_text"] if with_text else [])
     slugs = dict(db.session.execute(select(Operation.id, Operation.slug)).all())
@@ -168,14 +158,8 @@ def records_csv(args):
 def stop_searches_csv(args):
     user = current_user._get_current_object()
     _check_operation(args)
-    stmt = scope_records(select(StopSearch), user, Officer, StopSearch).where(StopSearch.status != "voided")
-    if args.get("operation") is not None:
-        stmt = stmt.where(StopSearch.operation_id == args["operation"])
-    if args.get("from_"):
-        stmt = stmt.where(StopSearch.occurred_on >= args["from_"])
-    if args.get("to"):
-        stmt = stmt.where(StopSearch.occurred_on <= args["to"])
-    stmt = stmt.order_by(StopSearch.occurred_at, StopSearch.id)
+    stmt = (records_matching(user, args, model=StopSearch).where(StopSearch.status != "voided")
+            .order_by(StopSearch.occurred_at, StopSearch.id))
     operations = {r.id: r for r in db.session.execute(
         select(Operation.id, Operation.slug, Operation.name, Operation.is_policing_operation))}
 

@@ -171,9 +171,10 @@ def load_record(raw) -> dict:
     return _LOADERS[kind].load(raw)
 
 
-def load_record_changes(kind: str, raw: dict) -> dict:
-    """Validate a partial edit (PATCH) of a record of the given kind."""
-    return _LOADERS[kind].load(raw, partial=True)
+def payload_fields(kind: str) -> dict[str, fields.Field]:
+    """The fields a payload of `kind` may carry, by name, as its schema loads them (each with its
+    type, allow_none and load_default): for code that must agree with the schema without loading."""
+    return dict(_LOADERS[kind].load_fields)
 
 
 def dump_record(record, viewer=None) -> dict:

@@ -5,24 +5,30 @@ void) first locks its row (lock_records), then compares the version the change
 was based on with the stored one, then writes the next version. So of writers
 racing from the same version exactly one wins; the others wait for it and then
 see the version it wrote, and are refused. The audit trail's unique
-(record_id, version) is the database's own guard that no version is written twice."""
+(record_id, version) is the database's own guard that no version is written twice.
+
+Below the building blocks, what the records API asks (amend_record, void_record,
+review_record, record_history, record_page) and the one filter behind the list and
+the exports (records_matching)."""
 from __future__ import annotations
 
 import uuid
 from functools import cache
 from typing import Any
 
-from flask import has_request_context
-from flask_login import current_user
-from sqlalchemy import bindparam, select
+from marshmallow import ValidationError
+from sqlalchemy import bindparam, func, not_, select
 from sqlalchemy.orm import with_polymorphic
 
 from ..auth.models import Officer
 from ..core.db import core_execute, db, utcnow
+from ..core.errors import ApiError, flatten_messages
+from ..core.seclog import log_access_denied
 from ..core.timezone import local_date
-from .access import scope_records
-from .models import MODEL_BY_KIND, AuditEntry, IntelligenceLog, Record
-from .schemas import _DUMPERS
+from .access import (can_edit_record, can_review_record, can_view_record, can_void_record, listing_order,
+                     scope_records, withheld_rows)
+from .models import AuditEntry, IntelligenceLog, Record
+from .schemas import _DUMPERS, dump_record, load_record
 
 AnyKindRecord = with_polymorphic(Record, "*")
 RESTRICTED_MARK = "[restricted text changed]"
@@ -80,10 +86,6 @@ def comparable(value: Any) -> Any:
     return value
 
 
-def content_of(record: Record) -> dict:
-    return {f: getattr(record, f) for f in type(record).content_fields()}
-
-
 def content_differences(record: Record, data: dict) -> dict[str, tuple[Any, Any]]:
     """Fields whose incoming value differs from the stored one."""
     diffs = {}
@@ -107,9 +109,17 @@ def audit_changes(diffs: dict[str, tuple[Any, Any]]) -> dict[str, list]:
     return out
 
 
+def audit_row(record_id, record_officer_id: int, actor_id: int, action: str, version: int, changes=None,
+              comment=None, at=None) -> dict:
+    """The values of one audit entry: the one definition behind add_audit's ORM object and a sync
+    batch's bulk insert of its new entries' "create" rows."""
+    return {"record_id": record_id, "record_officer_id": record_officer_id, "actor_id": actor_id, "action": action,
+            "version": version, "changes": changes, "comment": comment, "at": utcnow() if at is None else at}
+
+
 def add_audit(actor_id: int, record: Record, action: str, changes=None, comment=None) -> AuditEntry:
-    entry = AuditEntry(actor_id=actor_id, record_id=record.id, record_officer_id=record.officer_id,
-                       action=action, version=record.version, changes=changes, comment=comment, at=utcnow())
+    """The audit entry of the version just written to `record`."""
+    entry = AuditEntry(**audit_row(record.id, record.officer_id, actor_id, action, record.version, changes, comment))
     db.session.add(entry)
     return entry
 
@@ -147,27 +157,6 @@ def set_status(record: Record, status: str, actor_id: int, action: str, comment:
     add_audit(actor_id, record, action, {"status": [before, status]}, comment)
 
 
-def author_team(officer_id: int) -> str | None:
-    """The team a new record is logged under: the signed-in officer's, read with their session
-    (no query), else looked up."""
-    if has_request_context() and getattr(current_user, "id", None) == officer_id:
-        return current_user.team
-    return db.session.scalar(select(Officer.team).where(Officer.id == officer_id))
-
-
-def record_rows(data: dict, officer_id: int, device_id: str | None, now, team: str | None) -> tuple[dict, dict]:
-    """The row for `records` and the row for the kind's own table, ready for a bulk insert;
-    `team` is the author's (author_team)."""
-    model = MODEL_BY_KIND[data["kind"]]
-    common = {f: data.get(f) for f in Record.COMMON_CONTENT}
-    common.update(id=data["id"], kind=data["kind"], officer_id=officer_id, team=team, status="submitted", version=1,
-                  received_at=now, updated_at=now, device_id=device_id,
-                  occurred_on=local_date(data["occurred_at"]))
-    detail = {f: data.get(f) for f in model.DETAIL_CONTENT}
-    detail["id"] = data["id"]
-    return common, detail
-
-
 def full_payload(record: Record) -> dict:
     """The record as an edit would send it whole: used to merge a partial change before validating."""
     dumped = _DUMPERS[record.kind].dump(record)
@@ -189,19 +178,20 @@ def _reference_queries():
 
 class ReferenceChecker:
     """Checks what payloads point at (operation, shift, linked stop search) with
-    a few queries for a whole batch rather than a few per record.
+    a few queries for all of them rather than a few per record (sync.service.BatchReferences
+    adds what the same batch brings).
 
     A linked stop search must be one the officer may see (access.scope_records, the
     rule of can_view_record); one that exists but is not theirs gets the same answer as
     one that does not exist, so ids cannot be probed."""
 
-    def __init__(self, officer_id: int, payloads: list[dict], batch_shifts: dict | None = None):
+    def __init__(self, officer_id: int, payloads: list[dict]):
         operations_q, shifts_q, stop_searches_q = _reference_queries()
         self.officer_id = officer_id
         op_ids = {p["operation_id"] for p in payloads}
         self.operations = {r.id: r for r in core_execute(operations_q, {"ids": list(op_ids)})} if op_ids else {}
-        self.shifts = dict(batch_shifts or {})
-        shift_ids = {p["shift_id"] for p in payloads if p.get("shift_id")} - set(self.shifts)
+        self.shifts: dict[uuid.UUID, tuple[int, int]] = {}
+        shift_ids = {p["shift_id"] for p in payloads if p.get("shift_id")}
         if shift_ids:
             for r in core_execute(shifts_q, {"ids": list(shift_ids)}):
                 self.shifts[r.id] = (r.officer_id, r.operation_id)
@@ -210,14 +200,6 @@ class ReferenceChecker:
         if linked:
             visible = scope_records(stop_searches_q, db.session.get(Officer, officer_id), Officer, Record)
             self.stop_searches = set(core_execute(visible, {"ids": list(linked)}).scalars())
-
-    def add_batch_shifts(self, batch_shifts: dict) -> None:
-        """Shifts accepted from the same batch, as (officer id, operation id) by shift id."""
-        self.shifts.update(batch_shifts)
-
-    def accept_stop_search(self, record_id) -> None:
-        """A stop search in the same batch can be linked from an arrest after it."""
-        self.stop_searches.add(record_id)
 
     def errors(self, data: dict) -> dict[str, list[str]]:
         errs: dict[str, list[str]] = {}
@@ -243,3 +225,138 @@ class ReferenceChecker:
         if link is not None and link not in self.stop_searches:
             errs["linked_stop_search_id"] = ["No such stop search."]
         return errs
+
+
+# ---- what a request asks of one record, or of the list ------------------------------------------
+
+STALE_REVIEW = "This entry changed since you opened it; check it again."
+# The list's and the exports' filters that are one column equal to the value given.
+EQUALITY_FILTERS = {"operation": "operation_id", "kind": "kind", "officer": "officer_id", "area": "area",
+                    "status": "status", "shift": "shift_id"}
+
+
+def records_matching(viewer, filters: dict, model=AnyKindRecord):
+    """SELECT (unordered) of the records `viewer` may see that match `filters`: any of EQUALITY_FILTERS,
+    from_ and to (local days, inclusive); one absent or None does not filter. `model` narrows it to one
+    kind's model (with its own columns)."""
+    stmt = scope_records(select(model), viewer, Officer, model)
+    for name, column in EQUALITY_FILTERS.items():
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(model, column) == filters[name])
+    withheld = withheld_rows(model, viewer)
+    if withheld is not None and filters.get("shift") is not None:
+        stmt = stmt.where(not_(withheld))  # a withheld log's shift is withheld: no filter may reveal it
+    if filters.get("from_"):
+        stmt = stmt.where(model.occurred_on >= filters["from_"])
+    if filters.get("to"):
+        stmt = stmt.where(model.occurred_on <= filters["to"])
+    return stmt
+
+
+def record_page(viewer, args: dict) -> dict:
+    """One page of the records list, newest first (records.access.listing_order), with the total."""
+    stmt = records_matching(viewer, args)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page, per_page = args["page"], args["per_page"]
+    items = db.session.scalars(stmt.order_by(*listing_order(AnyKindRecord, viewer))
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def visible_record_or_404(viewer, record_id: uuid.UUID, for_change: bool = False) -> Record:
+    """for_change: the row stays locked until the commit (lock_records), so the version
+    compared is the version the change is written over."""
+    record = get_record(record_id, for_change=for_change)
+    if record is not None and not can_view_record(viewer, record):
+        log_access_denied("not_visible", 404)
+    if record is None or not can_view_record(viewer, record):
+        # The same answer whether it does not exist or is not yours: ids cannot be probed.
+        raise ApiError(404, "No such record.")
+    return record
+
+
+def version_conflict(record: Record, viewer, message: str):
+    raise ApiError(409, message, code="version_conflict", extra={"record": dump_record(record, viewer)})
+
+
+def _refuse_voided(record: Record, viewer, message: str) -> None:
+    if record.status == "voided":
+        raise ApiError(409, message, code="voided", extra={"record": dump_record(record, viewer)})
+
+
+def amend_record(viewer, record_id: uuid.UUID, body) -> Record:
+    """The author's edit (PATCH): `body` holds base_version and the fields to change, merged over the
+    stored entry and validated whole. A retried edit that already landed is answered with the entry."""
+    record = visible_record_or_404(viewer, record_id, for_change=True)
+    if not can_edit_record(viewer, record):
+        raise ApiError(403, "Only the officer who logged this entry can change it.")
+    if not isinstance(body, dict):
+        raise ApiError(400, "Send a JSON object.", fields={"_schema": ["Send a JSON object."]})
+    body = dict(body)
+    base_version = body.pop("base_version", None)
+    if not isinstance(base_version, int) or isinstance(base_version, bool) or base_version < 1:
+        raise ApiError(422, "base_version is required.", fields={"base_version": ["The version your change is based on is required."]})
+    for fixed in ("id", "kind"):
+        if fixed in body and str(body[fixed]) != str(getattr(record, fixed)):
+            raise ApiError(422, f"The {fixed} of a record cannot change.", fields={fixed: ["Cannot change."]})
+    _refuse_voided(record, viewer, "This entry was voided and cannot be changed.")
+    merged = full_payload(record)
+    merged.update(body)
+    try:
+        data = load_record(merged)
+    except ValidationError as err:
+        raise ApiError(422, "Some fields are missing or invalid.", fields=flatten_messages(err.messages))
+    ref_errors = ReferenceChecker(viewer.id, [data]).errors(data)
+    if ref_errors:
+        raise ApiError(422, "Some fields point at something that does not exist.", fields=ref_errors)
+    if base_version != record.version:
+        if not content_differences(record, data):
+            return record  # a retried edit that already landed
+        version_conflict(record, viewer, "This entry changed since you opened it; review the server copy.")
+    apply_amendment(record, data, viewer.id)
+    db.session.commit()
+    return record
+
+
+def void_record(viewer, record_id: uuid.UUID, reason: str, base_version: int | None) -> Record:
+    """Void an entry (never deleted). Voiding twice (a retry) is not an error; base_version, when sent,
+    must still be the entry's version."""
+    record = visible_record_or_404(viewer, record_id, for_change=True)
+    if not can_void_record(viewer, record):
+        raise ApiError(403, "You may not void this entry.")
+    if record.status == "voided":
+        return record
+    if base_version is not None and base_version != record.version:
+        version_conflict(record, viewer, STALE_REVIEW)
+    set_status(record, "voided", viewer.id, "void", reason)
+    db.session.commit()
+    return record
+
+
+REVIEWS = {"verify": "verified", "return": "returned"}  # action: the status it leaves
+
+
+def review_record(viewer, record_id: uuid.UUID, action: str, comment: str | None, base_version: int) -> Record:
+    """Verify or return an entry as a supervisor over its author, on the version they saw."""
+    status = REVIEWS[action]
+    record = visible_record_or_404(viewer, record_id, for_change=True)
+    if not can_review_record(viewer, record):
+        if record.officer_id == viewer.id:
+            raise ApiError(403, "You cannot review your own entry.")
+        raise ApiError(403, "Only a supervisor of this officer's team can review this entry.")
+    _refuse_voided(record, viewer, "This entry was voided; there is nothing to review.")
+    if review_already_done(record, status, action, comment, base_version, viewer.id):
+        return record  # a retry
+    if base_version != record.version:
+        version_conflict(record, viewer, STALE_REVIEW)
+    set_status(record, status, viewer.id, action, comment)
+    db.session.commit()
+    return record
+
+
+def record_history(viewer, record_id: uuid.UUID) -> tuple[Record, list[AuditEntry]]:
+    """The entry and its audit trail, oldest first (records.schemas.dump_history shows it to the viewer)."""
+    record = visible_record_or_404(viewer, record_id)
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id)
+                                 .order_by(AuditEntry.id)).all()
+    return record, list(entries)

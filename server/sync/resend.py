@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 
 from ..core.db import core_execute
 from ..records.models import MODEL_BY_KIND, Record
-from ..records.schemas import _LOADERS
+from ..records.schemas import payload_fields
 
 ISO_AWARE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
 RECORD_COLUMNS = ("id", "kind", "officer_id", "version") + Record.COMMON_CONTENT
@@ -41,20 +41,16 @@ def _same_time(raw, stored) -> bool:
         return False
 
 
-def _same_int(raw, stored) -> bool:
-    return type(raw) is int and raw == stored
+# For a plain field, the JSON types in which a value is the stored one unchanged (52 is 52.0, true
+# is never 1): any other value, even one that would load the same ("52"), takes the full path.
+PLAIN_JSON_TYPES = ((fields.Boolean, (bool,)), (fields.Integer, (int,)), (fields.Float, (int, float)),
+                    (fields.String, (str,)))
 
 
-def _same_float(raw, stored) -> bool:
-    return type(raw) in (int, float) and raw == stored
-
-
-def _same_bool(raw, stored) -> bool:
-    return type(raw) is bool and raw is stored
-
-
-def _same_str(raw, stored) -> bool:
-    return type(raw) is str and raw == stored
+def _same_plain(types: tuple[type, ...]):
+    def same(raw, stored) -> bool:
+        return type(raw) in types and raw == stored
+    return same
 
 
 def _same_list(raw, stored) -> bool:
@@ -66,26 +62,21 @@ def _comparer(field: fields.Field):
         return _same_uuid
     if isinstance(field, fields.DateTime):
         return _same_time
-    if isinstance(field, fields.Boolean):
-        return _same_bool
-    if isinstance(field, fields.Integer):
-        return _same_int
-    if isinstance(field, fields.Float):
-        return _same_float
-    if isinstance(field, fields.String):
-        return _same_str
     if isinstance(field, fields.List):
         return _same_list
+    for field_class, types in PLAIN_JSON_TYPES:
+        if isinstance(field, field_class):
+            return _same_plain(types)
     return None
 
 
 def _plan(kind: str):
     """(allowed keys, [(field name, comparer, allow_none, default)]) for one kind's content."""
-    schema = _LOADERS[kind]
-    allowed = frozenset(schema.load_fields)
+    loaded = payload_fields(kind)
+    allowed = frozenset(loaded)
     plan = []
     for name in MODEL_BY_KIND[kind].content_fields():
-        field = schema.load_fields[name]
+        field = loaded[name]
         default = field.load_default
         plan.append((name, _comparer(field), field.allow_none, default))
     return allowed, plan

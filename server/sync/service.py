@@ -1,4 +1,4 @@
-"""Apply a phone's batch exactly once.
+"""Apply a phone's batch exactly once, and tell a phone what changed in its officer's entries.
 
 Identity is the phone's UUID. New entries go in with one multi-row
 INSERT .. ON CONFLICT DO NOTHING, so a batch racing the same batch from
@@ -10,21 +10,38 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
+from flask import current_app, has_request_context
+from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..auth.models import Officer
 from ..core.db import core_execute, db, utcnow
-from ..core.errors import flatten_messages
+from ..core.errors import ApiError, flatten_messages
+from ..core.timezone import local_date
 from ..core.writer_queue import read_phase
 from ..operations.models import Operation
 from ..records.models import MODEL_BY_KIND, AuditEntry, Record, Shift
 from ..records.schemas import load_record, load_shift
-from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, author_team,
-                               content_differences, lock_records, record_rows)
+from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, audit_row, content_differences,
+                               lock_records)
 from . import resend
+
+
+def refuse_oversized(batch: dict) -> None:
+    """A batch holds at most SYNC_MAX_ITEMS shifts and records together; a larger one is refused whole
+    (413) before any item is checked or stored."""
+    limit = current_app.config["SYNC_MAX_ITEMS"]
+    count = len(batch["shifts"]) + len(batch["records"])
+    if count > limit:
+        raise ApiError(413, f"A batch holds at most {limit} shifts and records together; this one has {count}. "
+                            "Send it in smaller batches.", code="batch_too_large",
+                       fields={"records": [f"At most {limit} items per batch."]})
 
 
 @cache
@@ -56,6 +73,57 @@ def _raw_id(raw):
     return raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), (str, int)) else None
 
 
+def author_team(officer_id: int) -> str | None:
+    """The team a new record is logged under: the signed-in officer's, read with their session
+    (no query), else looked up."""
+    if has_request_context() and getattr(current_user, "id", None) == officer_id:
+        return current_user.team
+    return db.session.scalar(select(Officer.team).where(Officer.id == officer_id))
+
+
+def record_rows(data: dict, officer_id: int, device_id: str | None, now, team: str | None) -> tuple[dict, dict]:
+    """The row for `records` and the row for the kind's own table, ready for a bulk insert;
+    `team` is the author's (author_team)."""
+    model = MODEL_BY_KIND[data["kind"]]
+    common = {f: data.get(f) for f in Record.COMMON_CONTENT}
+    common.update(id=data["id"], kind=data["kind"], officer_id=officer_id, team=team, status="submitted", version=1,
+                  received_at=now, updated_at=now, device_id=device_id,
+                  occurred_on=local_date(data["occurred_at"]))
+    detail = {f: data.get(f) for f in model.DETAIL_CONTENT}
+    detail["id"] = data["id"]
+    return common, detail
+
+
+class BatchReferences(ReferenceChecker):
+    """The reference checks of a whole batch: what is stored, and what the batch itself brings."""
+
+    def add_batch_shifts(self, batch_shifts: dict) -> None:
+        """Shifts accepted from the same batch, as (officer id, operation id) by shift id."""
+        self.shifts.update(batch_shifts)
+
+    def accept_stop_search(self, record_id) -> None:
+        """A stop search in the same batch can be linked from an arrest after it."""
+        self.stop_searches.add(record_id)
+
+
+@dataclass
+class CheckedShifts:
+    """What the read phase made of the batch's shifts."""
+    results: list[dict | None]  # by position; None: still to be stored
+    todo: list[tuple[int, dict]]  # (position, validated shift) whose operation exists
+
+
+@dataclass
+class CheckedRecords:
+    """What the read phase made of the batch's records, for the write phase."""
+    results: list[dict | None]  # by position; None: still to be decided
+    first: list[tuple[int, dict]]  # (position, validated payload), each id's first time in the batch
+    repeats: list[tuple[int, dict]]  # the same id again later in the batch
+    resent: dict[int, dict]  # position: stored copy, for exact re-sends (resend.unchanged)
+    absent: set[uuid.UUID]  # ids just looked up and not stored
+    references: BatchReferences
+
+
 class SyncBatch:
     def __init__(self, officer_id: int, device_id: str):
         self.officer_id = officer_id
@@ -65,27 +133,28 @@ class SyncBatch:
         self.held: set[uuid.UUID] = set()  # stored entries this transaction locked or created
 
     # ---- shifts ---------------------------------------------------------------------------
-    def check_shifts(self, raws: list) -> None:
+    def check_shifts(self, raws: list) -> CheckedShifts:
         """Read phase: validate the shifts and look up their operations."""
-        self.shift_results: list[dict | None] = [None] * len(raws)
+        results: list[dict | None] = [None] * len(raws)
         valid: list[tuple[int, dict]] = []
         for i, raw in enumerate(raws):
             try:
                 valid.append((i, load_shift(raw)))
             except ValidationError as err:
-                self.shift_results[i] = _rejected(_raw_id(raw), flatten_messages(err.messages))
+                results[i] = _rejected(_raw_id(raw), flatten_messages(err.messages))
         op_ids = {d["operation_id"] for _, d in valid}
         known_ops = set(db.session.scalars(select(Operation.id).where(Operation.id.in_(op_ids)))) if op_ids else set()
-        self.shifts_todo = []
+        todo = []
         for i, data in valid:
             if data["operation_id"] not in known_ops:
-                self.shift_results[i] = _rejected(data["id"], {"operation_id": ["No such operation."]})
+                results[i] = _rejected(data["id"], {"operation_id": ["No such operation."]})
             else:
-                self.shifts_todo.append((i, data))
+                todo.append((i, data))
+        return CheckedShifts(results, todo)
 
-    def apply_shifts(self) -> tuple[list[dict], dict]:
+    def apply_shifts(self, checked: CheckedShifts) -> tuple[list[dict], dict]:
         """Write phase: store new shifts, update the officer's own."""
-        results, todo = self.shift_results, self.shifts_todo
+        results, todo = checked.results, checked.todo
         accepted: dict[uuid.UUID, tuple[int, int]] = {}
         ids = [d["id"] for _, d in todo]
         existing = {s.id: s for s in db.session.scalars(select(Shift).where(Shift.id.in_(ids)))} if ids else {}
@@ -125,7 +194,7 @@ class SyncBatch:
         return results, accepted
 
     # ---- records --------------------------------------------------------------------------
-    def check_records(self, raws: list) -> None:
+    def check_records(self, raws: list) -> CheckedRecords:
         """Read phase: recognise exact re-sends, validate the rest, look up what they point at.
         Only plain values are kept (see core.writer_queue.read_phase)."""
         results: list[dict | None] = [None] * len(raws)
@@ -153,14 +222,13 @@ class SyncBatch:
             seen.add(data["id"])
 
         # Shifts sent in this batch are added in the write phase (add_batch_shifts).
-        self.checker = ReferenceChecker(self.officer_id, [d for _, d in first + repeats] + list(resent.values()))
-        self.record_results, self.first, self.repeats, self.resent, self.absent = results, first, repeats, resent, absent
+        references = BatchReferences(self.officer_id, [d for _, d in first + repeats] + list(resent.values()))
+        return CheckedRecords(results, first, repeats, resent, absent, references)
 
-    def apply_records(self, batch_shifts: dict) -> list[dict]:
+    def apply_records(self, found: CheckedRecords, batch_shifts: dict) -> list[dict]:
         """Write phase: insert the new entries, apply edits to stored ones."""
-        results, first, repeats, resent, absent = (self.record_results, self.first, self.repeats, self.resent,
-                                                   self.absent)
-        checker = self.checker
+        results, first, repeats, resent, absent = found.results, found.first, found.repeats, found.resent, found.absent
+        checker = found.references
         checker.add_batch_shifts(batch_shifts)
         for i, copy in resent.items():
             errs = checker.errors(copy)  # the operation's dates may have changed since
@@ -237,8 +305,7 @@ class SyncBatch:
             if rows:
                 core_execute(_plain_insert(MODEL_BY_KIND[kind].__tablename__), rows)
         core_execute(_plain_insert(AuditEntry.__tablename__), [
-            dict(at=self.now, actor_id=self.officer_id, record_id=c["id"], record_officer_id=self.officer_id,
-                 action="create", version=1, changes=None, comment=None)
+            audit_row(c["id"], self.officer_id, self.officer_id, "create", 1, at=self.now)
             for c in commons if c["id"] in created])
         return created
 
@@ -262,9 +329,53 @@ def apply_batch(officer_id: int, device_id: str, shifts: list, records: list) ->
     # On SQLite the validation and lookups run before the batch queues for the one write lock,
     # so writers hold it only while they write (core.writer_queue.read_phase; nothing changes on PostgreSQL).
     with read_phase():
-        batch.check_shifts(shifts)
-        batch.check_records(records)
-    shift_results, accepted_shifts = batch.apply_shifts()
-    record_results = batch.apply_records(accepted_shifts)
+        checked_shifts = batch.check_shifts(shifts)
+        checked_records = batch.check_records(records)
+    shift_results, accepted_shifts = batch.apply_shifts(checked_shifts)
+    record_results = batch.apply_records(checked_records, accepted_shifts)
     db.session.commit()
     return {"shifts": shift_results, "records": record_results, "tally": dict(batch.tally)}
+
+
+# ---- what changed, for the phone ------------------------------------------------------------------
+
+@dataclass
+class ChangesAnswer:
+    etag: str
+    body: dict | None  # None: the phone's copy (If-None-Match) is current, answer 304
+    settled: bool = True  # False: entries inside the settle window come again, so no ETag is given
+
+
+def changes_since(officer_id: int, since: int, limit: int, if_none_match: str | None) -> ChangesAnswer:
+    """The officer's entries with audit entries after the cursor `since`, and the next cursor.
+
+    The ETag is the officer's newest audit id and how many there are, for this cursor and
+    limit: a phone asking every few seconds with an unchanged feed costs one small indexed
+    query. The count catches a late committer below the newest id."""
+    newest, count = db.session.execute(
+        select(func.max(AuditEntry.id), func.count(AuditEntry.id))
+        .where(AuditEntry.record_officer_id == officer_id)).one()
+    etag = f'W/"c{officer_id}-{since}-{limit}-{newest or 0}-{count}"'
+    if etag in (if_none_match or "").split(", "):
+        return ChangesAnswer(etag, None)
+    rows = db.session.execute(
+        select(AuditEntry.id, AuditEntry.record_id, AuditEntry.at)
+        .where(AuditEntry.record_officer_id == officer_id, AuditEntry.id > since)
+        .order_by(AuditEntry.id).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    # Ids are handed out before commit, so a transaction can become visible
+    # after a later id already was. The cursor never passes entries younger than
+    # the settle window: they are sent now and again next time (the phone keeps
+    # the higher version), and a late committer below them is not skipped.
+    settled_before = utcnow() - timedelta(seconds=current_app.config["CHANGES_SETTLE_SECONDS"])
+    cursor = since
+    for row in rows:
+        if row.at > settled_before:
+            break
+        cursor = row.id
+    ids = list(dict.fromkeys(r.record_id for r in rows))
+    records = db.session.scalars(select(AnyKindRecord).where(AnyKindRecord.id.in_(ids))).all() if ids else []
+    by_id = {r.id: r for r in records}
+    body = {"records": [by_id[i] for i in ids if i in by_id], "cursor": str(cursor), "has_more": has_more}
+    return ChangesAnswer(etag, body, settled=not has_more and (not rows or cursor == rows[-1].id))
