@@ -1,6 +1,7 @@
 /**
  * The route table: which screen each hash shows, and who may open it. `#/<path>/<rest>?<query>`;
- * the first route whose path and check match wins, else the role's home. A new screen is one line.
+ * the first route whose path and check match wins, else the role's home. A new screen is one line in
+ * ROUTES (and one in NAV if the bar links to it).
  */
 import { canLog, canReview, canSeeTally } from './state';
 import type { Kind } from './sync/types';
@@ -47,6 +48,15 @@ export const ROUTES: Route[] = [
   { path: 'review', allowed: canReview, screen: async (_, { rest, params }) => (rest[0]
     ? still(await shiftTallyView(rest[0])) : page(await shiftsView(params.get('date') ?? undefined))) },
   { path: 'tally', allowed: canSeeTally, screen: tally },
+];
+
+/** The navigation bar's links, in order, and who sees each. */
+export const NAV: { href: string; label: string; shown?: () => boolean }[] = [
+  { href: '#/', label: 'Home', shown: canLog },
+  { href: '#/today', label: 'Today', shown: canLog },
+  { href: '#/review', label: 'Review', shown: canReview },
+  { href: '#/tally', label: 'Tally', shown: canSeeTally },
+  { href: '#/more', label: 'More' },
 ];
 
 /** No route matched: an officer's home, else the tally. */

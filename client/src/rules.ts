@@ -13,6 +13,8 @@ export interface Rules {
   clock_skew_minutes: number;
   /** A field required only when another field has a given value (the handling code C's conditions). */
   required_when: Record<string, { field: string; value: string }>;
+  /** The fields a phone sends: those of every record, then each kind's own; `max`: the longest text. */
+  fields: Record<'record' | Kind, Record<string, { max?: number }>>;
 }
 
 export const RULES: Rules = rules as Rules;
@@ -27,4 +29,9 @@ export const STATUSES: string[] = lists.statuses.map((o) => o.value);
 export function requiredWhen(name: string): (v: DraftValues) => boolean {
   const rule = RULES.required_when[name];
   return (v) => v[rule.field] === rule.value;
+}
+
+/** The longest text the server takes in a field (undefined: no limit of its own). */
+export function longest(kind: 'record' | Kind, name: string): number | undefined {
+  return RULES.fields[kind][name]?.max;
 }

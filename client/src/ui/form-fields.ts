@@ -4,10 +4,10 @@
  * Reading and writing the controls' raw values lives here too; what they mean is form-collect.ts.
  */
 import type { DraftValues } from '../sync/drafts';
-import type { Kind, Payload } from '../sync/types';
-import { RULES, requiredWhen } from '../rules';
+import type { FieldErrors, Kind, Payload } from '../sync/types';
+import { longest, RULES, requiredWhen } from '../rules';
 import { labelFor, type Lists, type Option } from '../state';
-import { h, nextId } from './dom';
+import { h, nextId, toLocalInput } from './dom';
 
 /** The value of an explicit "Not stated" choice: sent as null. */
 export const NOT_STATED = '__not_stated';
@@ -23,8 +23,8 @@ export type Spec = Base & (
   | { type: 'choice'; list: string; notStated?: boolean; codes?: boolean; notStatedValue?: string }
   | { type: 'multi'; list: string }
   | { type: 'yesno' }
-  | { type: 'text'; max: number }
-  | { type: 'textarea'; max: number }
+  | { type: 'text' }
+  | { type: 'textarea' }
   | { type: 'stopsearch' });
 
 /** Lists this short are big buttons (one tap); longer ones a picker. */
@@ -50,7 +50,7 @@ export const SPECS: Record<Kind, Spec[]> = {
     { name: 'offence_category', label: 'Offence', type: 'choice', list: 'offence_categories', required: true },
     { name: 'power_of_arrest', label: 'Power of arrest', type: 'choice', list: 'powers_of_arrest', required: true },
     { name: 'linked_stop_search_id', label: 'Following a stop search', type: 'stopsearch' },
-    { name: 'custody_reference', label: 'Custody reference', type: 'text', max: 40 },
+    { name: 'custody_reference', label: 'Custody reference', type: 'text' },
     { name: 'arrest_outcome', label: 'Outcome, if known', type: 'choice', list: 'arrest_outcomes' },
   ],
   safeguarding_referral: [
@@ -58,17 +58,17 @@ export const SPECS: Record<Kind, Spec[]> = {
     { name: 'concern_categories', label: 'Concerns', type: 'multi', list: 'concern_categories', required: true },
     { name: 'agency', label: 'Referred to', type: 'choice', list: 'agencies', required: true },
     { name: 'risk_level', label: 'Risk level', type: 'choice', list: 'risk_levels', required: true },
-    { name: 'ppn_reference', label: 'PPN reference', type: 'text', max: 40 },
+    { name: 'ppn_reference', label: 'PPN reference', type: 'text' },
   ],
   intelligence_log: [
     { name: 'source_evaluation', label: 'Source evaluation', type: 'choice', list: 'source_evaluations', required: true, codes: true },
     { name: 'intelligence_assessment', label: 'Intelligence assessment', type: 'choice', list: 'intelligence_assessments', required: true, codes: true },
     { name: 'handling_code', label: 'Handling code', type: 'choice', list: 'handling_codes', required: true, codes: true },
-    { name: 'handling_conditions', label: 'Handling conditions', type: 'textarea', max: 1000, required: true,
+    { name: 'handling_conditions', label: 'Handling conditions', type: 'textarea', required: true,
       showIf: requiredWhen('handling_conditions') },
     { name: 'topics', label: 'Topics', type: 'multi', list: 'intelligence_topics', required: true },
     { name: 'how_obtained', label: 'How it came in', type: 'choice', list: 'how_obtained', required: true },
-    { name: 'intelligence_text', label: 'Intelligence', type: 'textarea', max: 8000, required: true },
+    { name: 'intelligence_text', label: 'Intelligence', type: 'textarea', required: true },
   ],
 };
 
@@ -221,7 +221,7 @@ export function rawFrom(kind: Kind, data: Payload, existing: boolean): Values {
 
 
 /** One field of a kind, drawn from its spec (choices from the value lists; a linked stop search from `stopSearches`). */
-export function specField(spec: Spec, lists: Lists, msgs: string[], stopSearches: Option[]): FieldBox {
+export function specField(kind: Kind, spec: Spec, lists: Lists, msgs: string[], stopSearches: Option[]): FieldBox {
   const req = !!spec.required;
   let box: FieldBox;
   if (spec.type === 'choice') {
@@ -236,8 +236,8 @@ export function specField(spec: Spec, lists: Lists, msgs: string[], stopSearches
     box = checkBoxes(spec.name, spec.label, req, lists[spec.list] ?? [], msgs);
   } else {
     const c = spec.type === 'text'
-      ? h('input', { id: nextId(), name: spec.name, type: 'text', maxlength: spec.max })
-      : h('textarea', { id: nextId(), name: spec.name, maxlength: spec.max, rows: 4 });
+      ? h('input', { id: nextId(), name: spec.name, type: 'text', maxlength: longest(kind, spec.name) })
+      : h('textarea', { id: nextId(), name: spec.name, maxlength: longest(kind, spec.name), rows: 4 });
     box = field(spec.label, req, c, msgs, spec.hint);
   }
   box.spec = spec;
@@ -265,3 +265,89 @@ export function districtOf(raw: string): string {
 }
 
 export const DISTRICT = new RegExp(RULES.district_pattern);
+
+/** Time, district, place and an optional GPS fix: the part every kind shares. */
+export function whenAndWhere(data: Payload, errors: FieldErrors, initialTime: Date, areaValue: string, targetAreas: string[],
+                             changed: () => void): { el: HTMLElement; boxes: Record<string, FieldBox>; showCoords: () => void } {
+  const boxes: Record<string, FieldBox> = {};
+  const when = h('input', { id: nextId(), name: 'occurred_at', type: 'datetime-local', required: true, value: toLocalInput(initialTime) });
+  boxes.occurred_at = field('Time', true, when, errors.occurred_at ?? []);
+  const areaListId = nextId('areas');
+  const area = h('input', { id: nextId(), name: 'area', type: 'text', required: true, autocomplete: 'off',
+    autocapitalize: 'characters', inputmode: 'text', list: areaListId, maxlength: 4, spellcheck: 'false',
+    value: areaValue });
+  boxes.area = field('Area (postcode district)', true, area, errors.area ?? [], 'For example NN3.');
+  const place = h('input', { id: nextId(), name: 'place', type: 'text', maxlength: longest('record', 'place'), value: String(data.place ?? '') });
+  boxes.place = field('Place', false, place, errors.place ?? []);
+  const lat = h('input', { type: 'hidden', name: '__lat', value: data.latitude != null ? String(data.latitude) : '' });
+  const lng = h('input', { type: 'hidden', name: '__lng', value: data.longitude != null ? String(data.longitude) : '' });
+  const tKeep = h('input', { type: 'hidden', name: '__t', value: initialTime.toISOString() });
+  const coords = () => (lat.value && lng.value ? { lat: Number(lat.value), lng: Number(lng.value) } : null);
+
+  const gpsStatus = h('p', { class: 'hint', id: nextId(), 'aria-live': 'polite' });
+  const gpsButton = h('button', { type: 'button', class: 'secondary' });
+  const gpsRemove = h('button', { type: 'button', class: 'link' }, 'Remove location');
+  const showCoords = () => {
+    const c = coords();
+    gpsStatus.textContent = c ? `Location added: ${c.lat.toFixed(5)}, ${c.lng.toFixed(5)}` : 'No location (optional).';
+    gpsButton.textContent = c ? 'Update location' : 'Add my location (GPS)';
+    gpsRemove.hidden = !c;
+  };
+  const setCoords = (c: { lat: number; lng: number } | null) => {
+    lat.value = c ? String(c.lat) : '';
+    lng.value = c ? String(c.lng) : '';
+    showCoords();
+    changed();
+  };
+  gpsButton.addEventListener('click', () => {
+    if (!('geolocation' in navigator)) { gpsStatus.textContent = 'This phone cannot give a location.'; return; }
+    gpsStatus.textContent = 'Finding your location…';
+    navigator.geolocation.getCurrentPosition(
+      (pos) => setCoords({ lat: pos.coords.latitude, lng: pos.coords.longitude }),
+      (err) => { gpsStatus.textContent = `No location: ${err.message || 'not allowed'}. You can save without it.`; },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  });
+  gpsRemove.addEventListener('click', () => setCoords(null));
+
+  const el = h('fieldset', null, h('legend', null, 'When and where'), boxes.occurred_at.el, boxes.area.el,
+    h('datalist', { id: areaListId }, targetAreas.map((a) => h('option', { value: a }))),
+    boxes.place.el, h('div', { class: 'gps' }, gpsButton, gpsRemove, gpsStatus), lat, lng, tKeep,
+    errorBox(nextId(), [...(errors.latitude ?? []), ...(errors.longitude ?? [])]));
+
+  return { el, boxes, showCoords };
+}
+
+/** The list of problems at the top of the form, each a link to its field. */
+export function errorSummary(boxes: Record<string, FieldBox>): { el: HTMLElement; show: (p: FieldErrors) => void; say: (t: string) => void } {
+  const el = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true });
+  const show = (problems: FieldErrors) => {
+    const items = Object.entries(problems).map(([name, msgs]) => {
+      const box = boxes[name] ?? (name === 'latitude' || name === 'longitude' ? boxes.place : undefined);
+      const text = `${fieldLabel(name)}: ${msgs.join(' ')}`;
+      if (!box) return h('li', null, text);
+      const a = h('a', { href: `#${box.el.id || box.focus()?.id || ''}` }, text);
+      // A plain link would change the route (the app routes on the hash): move focus instead.
+      a.addEventListener('click', (ev) => { ev.preventDefault(); box.focus()?.focus(); box.el.scrollIntoView({ block: 'center' }); });
+      return h('li', null, a);
+    });
+    el.replaceChildren(h('h2', null, 'There is a problem'), h('ul', null, items));
+    el.hidden = !items.length;
+  };
+  const say = (text: string) => {
+    el.hidden = false;
+    el.replaceChildren(h('p', null, text));
+    el.focus();
+  };
+  return { el, show, say };
+}
+
+/** A field's own error line, and aria-invalid on its control (radios carry it on the group). */
+export function showFieldError(box: FieldBox, msgs: string[]): void {
+  box.error.textContent = msgs.join(' ');
+  box.error.hidden = !msgs.length;
+  box.el.classList.toggle('has-error', msgs.length > 0);
+  const c = box.el.querySelector('input:not([type=hidden]), select, textarea');
+  if (c && !(c instanceof HTMLInputElement && c.type === 'radio')) {
+    if (msgs.length) c.setAttribute('aria-invalid', 'true'); else c.removeAttribute('aria-invalid');
+  }
+}

@@ -6,12 +6,13 @@ import { getMeta, setMeta } from '../sync/db';
 import { deleteDraft, DraftWriter, getDraft, rescueDraft } from '../sync/drafts';
 import { getEntry, listEntries, saveEntry, saveShift } from '../sync/outbox';
 import { markSaveStored, markSaveTapped } from '../perf';
-import type { Entry, FieldErrors, Kind, Payload } from '../sync/types';
+import { longest } from '../rules';
+import type { Entry, FieldErrors, Kind, Operation, Payload } from '../sync/types';
 import { app, currentOperation, KIND_LABELS, labelFor, loadReference, officerId, type Lists } from '../state';
 import { ask } from './dialog';
-import { announce, h, localDate, nextId, timeOf, toLocalInput } from './dom';
+import { announce, h, localDate, nextId, timeOf } from './dom';
 import { collectEntry } from './form-collect';
-import { applyValues, errorBox, field, type FieldBox, fieldLabel, rawFrom, readValues, SPECS, specField } from './form-fields';
+import { applyValues, errorSummary, field, type FieldBox, rawFrom, readValues, showFieldError, SPECS, specField, whenAndWhere } from './form-fields';
 import type { Screen, ScreenContext } from './screen';
 
 export { fieldLabel, HEADINGS, NOT_STATED, readValues, valueText } from './form-fields';
@@ -38,49 +39,9 @@ export async function entryForm(kind: Kind, ctx: ScreenContext, existing?: Entry
   // The input holds minutes; while the officer leaves it alone the exact time is kept.
   let initialTime = data.occurred_at ? new Date(String(data.occurred_at)) : new Date();
   if (typeof draft?.values.__t === 'string' && !Number.isNaN(new Date(draft.values.__t).getTime())) initialTime = new Date(draft.values.__t);
-  const when = h('input', { id: nextId(), name: 'occurred_at', type: 'datetime-local', required: true, value: toLocalInput(initialTime) });
-  boxes.occurred_at = field('Time', true, when, errors.occurred_at ?? []);
-  const areaListId = nextId('areas');
-  const area = h('input', { id: nextId(), name: 'area', type: 'text', required: true, autocomplete: 'off',
-    autocapitalize: 'characters', inputmode: 'text', list: areaListId, maxlength: 4, spellcheck: 'false',
-    value: String(data.area ?? lastArea ?? op?.target_areas[0] ?? '') });
-  boxes.area = field('Area (postcode district)', true, area, errors.area ?? [], 'For example NN3.');
-  const place = h('input', { id: nextId(), name: 'place', type: 'text', maxlength: 200, value: String(data.place ?? '') });
-  boxes.place = field('Place', false, place, errors.place ?? []);
-  const lat = h('input', { type: 'hidden', name: '__lat', value: data.latitude != null ? String(data.latitude) : '' });
-  const lng = h('input', { type: 'hidden', name: '__lng', value: data.longitude != null ? String(data.longitude) : '' });
-  const tKeep = h('input', { type: 'hidden', name: '__t', value: initialTime.toISOString() });
-  const coords = () => (lat.value && lng.value ? { lat: Number(lat.value), lng: Number(lng.value) } : null);
-
-  const gpsStatus = h('p', { class: 'hint', id: nextId(), 'aria-live': 'polite' });
-  const gpsButton = h('button', { type: 'button', class: 'secondary' });
-  const gpsRemove = h('button', { type: 'button', class: 'link' }, 'Remove location');
-  const showCoords = () => {
-    const c = coords();
-    gpsStatus.textContent = c ? `Location added: ${c.lat.toFixed(5)}, ${c.lng.toFixed(5)}` : 'No location (optional).';
-    gpsButton.textContent = c ? 'Update location' : 'Add my location (GPS)';
-    gpsRemove.hidden = !c;
-  };
-  const setCoords = (c: { lat: number; lng: number } | null) => {
-    lat.value = c ? String(c.lat) : '';
-    lng.value = c ? String(c.lng) : '';
-    showCoords();
-    form.dispatchEvent(new Event('input', { bubbles: true }));
-  };
-  gpsButton.addEventListener('click', () => {
-    if (!('geolocation' in navigator)) { gpsStatus.textContent = 'This phone cannot give a location.'; return; }
-    gpsStatus.textContent = 'Finding your location…';
-    navigator.geolocation.getCurrentPosition(
-      (pos) => setCoords({ lat: pos.coords.latitude, lng: pos.coords.longitude }),
-      (err) => { gpsStatus.textContent = `No location: ${err.message || 'not allowed'}. You can save without it.`; },
-      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
-  });
-  gpsRemove.addEventListener('click', () => setCoords(null));
-
-  const common = h('fieldset', null, h('legend', null, 'When and where'), boxes.occurred_at.el, boxes.area.el,
-    h('datalist', { id: areaListId }, (op?.target_areas ?? []).map((a) => h('option', { value: a }))),
-    boxes.place.el, h('div', { class: 'gps' }, gpsButton, gpsRemove, gpsStatus), lat, lng, tKeep,
-    errorBox(nextId(), [...(errors.latitude ?? []), ...(errors.longitude ?? [])]));
+  const where = whenAndWhere(data, errors, initialTime, String(data.area ?? lastArea ?? op?.target_areas[0] ?? ''),
+    op?.target_areas ?? [], () => form.dispatchEvent(new Event('input', { bubbles: true })));
+  Object.assign(boxes, where.boxes);
 
   // --- the kind's own fields
   const own = h('fieldset', null, h('legend', null, KIND_LABELS[kind]));
@@ -91,31 +52,18 @@ export async function entryForm(kind: Kind, ctx: ScreenContext, existing?: Entry
     .filter((e) => localDate(new Date(String(e.payload.occurred_at))) === today || e.id === data.linked_stop_search_id)
     .map((e) => ({ value: e.id, label: `${timeOf(e.payload.occurred_at)} ${e.payload.area} – ${labelFor('objects_of_search', e.payload.object_of_search)}` }));
   for (const spec of SPECS[kind]) {
-    const box = specField(spec, lists, errors[spec.name] ?? [], stopSearches);
+    const box = specField(kind, spec, lists, errors[spec.name] ?? [], stopSearches);
     boxes[spec.name] = box;
     own.append(box.el);
   }
-  const notes = h('textarea', { id: nextId(), name: 'notes', rows: 3, maxlength: 4000 });
+  const notes = h('textarea', { id: nextId(), name: 'notes', rows: 3, maxlength: longest('record', 'notes') });
   boxes.notes = field('Notes', false, notes, errors.notes ?? []);
 
-  const summary = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true });
-  const showSummary = (problems: FieldErrors) => {
-    const items = Object.entries(problems).map(([name, msgs]) => {
-      const box = boxes[name] ?? (name === 'latitude' || name === 'longitude' ? boxes.place : undefined);
-      const text = `${fieldLabel(name)}: ${msgs.join(' ')}`;
-      if (!box) return h('li', null, text);
-      const a = h('a', { href: `#${box.el.id || box.focus()?.id || ''}` }, text);
-      // A plain link would change the route (the app routes on the hash): move focus instead.
-      a.addEventListener('click', (ev) => { ev.preventDefault(); box.focus()?.focus(); box.el.scrollIntoView({ block: 'center' }); });
-      return h('li', null, a);
-    });
-    summary.replaceChildren(h('h2', null, 'There is a problem'), h('ul', null, items));
-    summary.hidden = !items.length;
-  };
+  const summary = errorSummary(boxes);
 
   const draftNote = h('div', { class: 'draft-note', hidden: true });
   const save = h('button', { type: 'submit', class: 'primary big' }, existing ? 'Save and resend' : 'Save');
-  form.append(draftNote, summary, common, own, boxes.notes.el,
+  form.append(draftNote, summary.el, where.el, own, boxes.notes.el,
     h('p', { class: 'hint' }, 'Saving keeps the entry on this phone at once; it is sent when there is signal.'), save);
 
   // Starting values: the stored entry, then the draft over it.
@@ -136,8 +84,8 @@ export async function entryForm(kind: Kind, ctx: ScreenContext, existing?: Entry
     draftNote.hidden = false;
     draftNote.replaceChildren(h('p', null, `Draft restored (last changed ${timeOf(draft.updatedAt)}).`), discard);
   }
-  if (Object.keys(errors).length) showSummary(errors);
-  showCoords();
+  if (Object.keys(errors).length) summary.show(errors);
+  where.showCoords();
   for (const box of Object.values(boxes)) (box as FieldBox & { sync?: () => void }).sync?.();
 
   const applies = () => {
@@ -169,18 +117,6 @@ export async function entryForm(kind: Kind, ctx: ScreenContext, existing?: Entry
   window.addEventListener('pagehide', onHide);
   window.addEventListener('beforeunload', onHide);
 
-  const setError = (name: string, msgs: string[]) => {
-    const box = boxes[name];
-    if (!box) return;
-    box.error.textContent = msgs.join(' ');
-    box.error.hidden = !msgs.length;
-    box.el.classList.toggle('has-error', msgs.length > 0);
-    const c = box.el.querySelector('input:not([type=hidden]), select, textarea');
-    if (c && !(c instanceof HTMLInputElement && c.type === 'radio')) {
-      if (msgs.length) c.setAttribute('aria-invalid', 'true'); else c.removeAttribute('aria-invalid');
-    }
-  };
-
   let saving = false;
   form.addEventListener('submit', async (ev) => {
     markSaveTapped();
@@ -191,32 +127,24 @@ export async function entryForm(kind: Kind, ctx: ScreenContext, existing?: Entry
     const payload: Payload = { id: existing?.id ?? crypto.randomUUID(), kind, operation_id: Number(data.operation_id ?? op?.id),
       shift_id: existing ? data.shift_id ?? null : shiftId ?? null, ...fields };
     if (!payload.operation_id) {
-      summary.hidden = false;
-      summary.replaceChildren(h('p', null, 'No operation is running for you today; nothing can be logged.'));
-      summary.focus();
+      summary.say('No operation is running for you today; nothing can be logged.');
       return;
     }
-    for (const name of Object.keys(boxes)) setError(name, problems[name] ?? []);
+    for (const [name, box] of Object.entries(boxes)) showFieldError(box, problems[name] ?? []);
     if (Object.keys(problems).length) {
-      showSummary(problems);
-      summary.focus();
-      summary.scrollIntoView({ block: 'start' });
+      summary.show(problems);
+      summary.el.focus();
+      summary.el.scrollIntoView({ block: 'start' });
       return;
     }
-    summary.hidden = true;
+    summary.el.hidden = true;
     if (saving) return; // a double tap: the first one is storing it
     saving = true;
     try {
       if (!existing && !payload.shift_id) {
-        const choice = await ask('You are not on shift', 'Entries belong to a shift. Start one now (from the time you tap) and save?',
-          [{ value: 'start', label: 'Start shift and save', cls: 'primary' }, { value: 'without', label: 'Save without a shift', cls: 'secondary' }],
-          'Back to the form');
-        if (!choice) return;
-        if (choice === 'start' && op) {
-          const s = await saveShift(app.db, me, { operation_id: op.id, started_at: new Date().toISOString() });
-          await setMeta(app.db, `activeShift:${me}`, s.id);
-          payload.shift_id = s.id;
-        }
+        const shift = await offerShift(me, op);
+        if (shift === undefined) return;
+        payload.shift_id = shift;
       }
       // Store before touching the page: a change to the page here makes the browser redraw
       // before it hands back IndexedDB's answer, which on a slow phone doubled the wait.
@@ -235,6 +163,18 @@ export async function entryForm(kind: Kind, ctx: ScreenContext, existing?: Entry
     registerBackgroundSync();
   });
   return { el: form, live: () => false, unsaved: () => dirty };
+}
+
+/** A new entry and no shift: start one now (the shift's id), save without (null), or back to the form (undefined). */
+async function offerShift(me: number, op: Operation | null): Promise<string | null | undefined> {
+  const choice = await ask('You are not on shift', 'Entries belong to a shift. Start one now (from the time you tap) and save?',
+    [{ value: 'start', label: 'Start shift and save', cls: 'primary' }, { value: 'without', label: 'Save without a shift', cls: 'secondary' }],
+    'Back to the form');
+  if (!choice) return undefined;
+  if (choice !== 'start' || !op) return null;
+  const s = await saveShift(app.db, me, { operation_id: op.id, started_at: new Date().toISOString() });
+  await setMeta(app.db, `activeShift:${me}`, s.id);
+  return s.id;
 }
 
 /** Ask the service worker to send when the connection comes back (Chromium only). */
