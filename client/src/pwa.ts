@@ -4,7 +4,7 @@
  */
 import { h } from './ui/dom';
 
-export function initPwa(formDirty: () => boolean): void {
+export function initPwa(unsaved: () => boolean): void {
   if (!('serviceWorker' in navigator)) return;
   let userAsked = false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
@@ -15,7 +15,7 @@ export function initPwa(formDirty: () => boolean): void {
     if (!slot || slot.childElementCount) return;
     const button = h('button', { type: 'button', class: 'primary' }, 'Update');
     button.addEventListener('click', () => {
-      if (formDirty() && !window.confirm('You have an entry open. Reloading now loses what is not saved. Update anyway?')) return;
+      if (unsaved() && !window.confirm('You have an entry open. Reloading now loses what is not saved. Update anyway?')) return;
       userAsked = true;
       worker.postMessage({ type: 'SKIP_WAITING' });
     });

@@ -1,11 +1,11 @@
-/** The app's state in one place; the views read it and call back into app.ts through hooks. */
-import { Api, NetworkError } from './sync/api';
+/** The app's state in one place (database, API, session, value lists) and who may do what. */
+import { Api, NetworkError, type Lists } from './api';
+import { KIND_WORDS } from './rules';
 import { getMeta, setMeta, type BeatbookDB } from './sync/db';
 import type { SyncEngine } from './sync/engine';
 import type { Kind, Operation, Session } from './sync/types';
 
-export type Option = { value: string; label: string };
-export type Lists = Record<string, Option[]>;
+export type { Lists, Option } from './api';
 
 export interface AppState {
   db: BeatbookDB;
@@ -15,8 +15,6 @@ export interface AppState {
   /** The server said 401: the officer must log in again before anything is sent. */
   needsLogin: boolean;
   reference: Lists | null;
-  /** A form has unsaved input: never reload under it. */
-  formDirty: boolean;
   persisted: boolean | null;
   /** The lock screen is up: nothing is shown until the PIN is given. */
   locked: boolean;
@@ -24,23 +22,8 @@ export interface AppState {
 
 export const app = {} as AppState;
 
-export const KIND_LABELS: Record<Kind, string> = {
-  stop_search: 'Stop search',
-  arrest: 'Arrest',
-  safeguarding_referral: 'Safeguarding referral',
-  intelligence_log: 'Intelligence log',
-};
-
-export const hooks = {
-  /** Redraw the status bar (unsent count, banners). */
-  status: () => {},
-  /** Redraw the current screen if it shows data (never a form). */
-  refresh: () => {},
-  /** Build the current screen again (after the officer asked for it, e.g. discarding a draft). */
-  rerender: () => {},
-  /** Send the outbox now. */
-  sendNow: (): Promise<void> => Promise.resolve(),
-};
+/** The kinds in the users' words, as the server names them. */
+export const KIND_LABELS: Record<Kind, string> = KIND_WORDS;
 
 export function officerId(): number | null {
   return app.session?.officer.id ?? null;
@@ -77,7 +60,7 @@ export async function loadReference(refresh = false): Promise<Lists> {
   if (app.reference && !refresh) return app.reference;
   if (refresh) {
     try {
-      const r = await app.api.get<{ lists: Lists }>('/api/reference');
+      const r = await app.api.reference();
       await setMeta(app.db, 'reference', r.lists);
       app.reference = r.lists;
       return r.lists;

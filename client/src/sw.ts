@@ -8,7 +8,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { clientsClaim } from 'workbox-core';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { Api } from './sync/api';
+import { Api } from './api';
 import { deviceId, getMeta, openBeatbookDB } from './sync/db';
 import { SyncEngine } from './sync/engine';
 import type { Session } from './sync/types';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Api } from '../src/sync/api';
+import { Api } from '../src/api';
 
 describe('the changes check', () => {
   it('asks with the last ETag and takes a 304 as "nothing new", keeping the cursor', async () => {

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { Api } from '../src/sync/api';
+import { Api } from '../src/api';
 import { openBeatbookDB, type BeatbookDB } from '../src/sync/db';
 import { SyncEngine } from '../src/sync/engine';
 import {

@@ -15,6 +15,8 @@ from .models import IntelligenceLog
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 # Phones' clocks drift; an entry a few minutes "in the future" is still real.
 CLOCK_SKEW = timedelta(minutes=15)
+# The handling code under which intelligence may be shared only on stated conditions.
+HANDLING_CODE_WITH_CONDITIONS = "C"
 
 
 def one_of(values, **kw):
@@ -128,7 +130,7 @@ class IntelligenceLogSchema(RecordBaseSchema):
 
     @validates_schema
     def _conditions_with_code_c(self, data, partial=None, **kwargs):
-        if data.get("handling_code") == "C" and not (data.get("handling_conditions") or "").strip():
+        if data.get("handling_code") == HANDLING_CODE_WITH_CONDITIONS and not (data.get("handling_conditions") or "").strip():
             raise ValidationError("State the conditions when the handling code is C.", "handling_conditions")
 
     @validates("topics")

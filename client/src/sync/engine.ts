@@ -9,7 +9,7 @@
  * - 403 csrf_failed: fetch /api/auth/me for a fresh token and resend once.
  * - 401: tell the UI to ask for a login; the queue stays.
  */
-import { Api, ApiError, NetworkError } from './api';
+import { Api, ApiError, NetworkError } from '../api';
 import { getMeta, setMeta, type BeatbookDB } from './db';
 import { applyResults, applyServerRecords, MAX_BATCH, takeBatch } from './outbox';
 
@@ -50,7 +50,6 @@ export class SyncEngine {
   failures = 0;
   nextAttemptAt = 0;
   lastResult: SyncResult | null = null;
-  lastSentAt: number | null = null;
   private running: Promise<SyncResult> | null = null;
   private confirmedOfficer: number | null = null;
 
@@ -148,7 +147,6 @@ export class SyncEngine {
     }
     this.failures = 0;
     this.nextAttemptAt = 0;
-    if (totals.batches) this.lastSentAt = this.now();
     return (this.lastResult = totals);
   }
 

@@ -6,7 +6,7 @@
  */
 import type { BeatbookDB } from './db';
 import {
-  contentOf, stateForStatus, type Entry, type FieldErrors, type ItemResult, type Kind, type Payload,
+  contentOf, stateForStatus, type Entry, type ItemResult, type Kind, type Payload,
   type ShiftItem, type SyncResponse,
 } from './types';
 
@@ -304,9 +304,4 @@ export async function clearOfficer(db: BeatbookDB, officerId: number, keepUnsent
     if (!keepUnsent || key !== `activeShift:${officerId}`) await meta.delete(key);
   }
   await tx.done;
-}
-
-/** Entries that still hold an error list for a field (for the form). */
-export function errorsFor(errors: FieldErrors | null, field: string): string[] {
-  return errors?.[field] ?? [];
 }

@@ -1,19 +1,12 @@
 /** Sergeant: the day's shifts, then one shift's tally and review queue, sized for a phone. */
-import { ApiError } from '../sync/api';
+import { ApiError, type Counts, type OfficerRef, type ReviewAction, type ShiftTally } from '../api';
 import type { Kind, Payload } from '../sync/types';
 import { KINDS } from '../sync/types';
 import { app, KIND_LABELS, loadReference } from '../state';
 import { entryDetails, whenOf } from './entry-details';
 import { announce, h, localDate, nextId, replace, timeOf } from './dom';
 import { title } from './views';
-import { type Counts, failure, type OfficerRef, teamScope } from './supervisor-common';
-
-interface ShiftRow { id: string; officer: OfficerRef; started_at: string; ended_at: string | null; counts: Counts; total: number; unverified: number }
-interface ShiftTally {
-  shift: ShiftRow; window: { from: string; to: string };
-  officers: { officer: OfficerRef; counts: Counts; total: number; unverified: number }[];
-  totals: Counts; unverified: number; review_queue: Payload[];
-}
+import { failure, teamScope } from './supervisor-common';
 
 function dayLabel(iso: string, day: string): string {
   // A night shift started the day before: say which day, not just the time.
@@ -31,7 +24,7 @@ export async function shiftsView(date?: string): Promise<HTMLElement> {
   const view = h('section', { class: 'view supervisor' }, title(team ? `${team}: shifts to review` : 'Shifts to review'),
     h('div', { class: 'inline-form' }, h('div', { class: 'field' }, h('label', { htmlFor: id }, 'Date'), input), go));
   try {
-    const r = await app.api.get<{ items: ShiftRow[] }>(`/api/shifts?date=${encodeURIComponent(day)}`);
+    const r = await app.api.shifts(day);
     view.append(r.items.length ? h('ul', { class: 'shifts', 'aria-label': 'Shifts' }, r.items.map((sh) => h('li', null,
       h('a', { class: 'shift-link card', href: `#/review/${sh.id}`, 'data-id': sh.id },
         h('span', { class: 'shift-who' }, `${sh.officer.display_name} (${sh.officer.shoulder_number})`),
@@ -57,11 +50,9 @@ function countsCard(name: string, counts: Counts, total: number, unverified: num
 type Outcome = { ok: true } | { ok: false; message: string };
 
 /** Verify or return one record as the sergeant saw it: base_version makes the server refuse a copy that has moved on. */
-async function review(rec: Payload, action: 'verify' | 'return', comment?: string): Promise<Outcome> {
-  const body: Record<string, unknown> = { base_version: rec.version };
-  if (comment != null) body.comment = comment;
+async function review(rec: Payload, action: ReviewAction, comment?: string): Promise<Outcome> {
   try {
-    await app.api.post(`/api/records/${rec.id}/${action}`, body);
+    await app.api.review(String(rec.id), action, rec.version, comment);
     return { ok: true };
   } catch (err) {
     if (err instanceof ApiError && err.status === 409) {
@@ -78,7 +69,7 @@ interface QueueState {
   busy: boolean;
 }
 
-function recordCard(rec: Payload, state: QueueState, act: (recs: Payload[], action: 'verify' | 'return', comment?: string) => Promise<void>): HTMLElement {
+function recordCard(rec: Payload, state: QueueState, act: (recs: Payload[], action: ReviewAction, comment?: string) => Promise<void>): HTMLElement {
   const kind = rec.kind as Kind;
   const officer = rec.officer as OfficerRef | undefined;
   const rid = String(rec.id);
@@ -134,7 +125,7 @@ export async function shiftTallyView(shiftId: string): Promise<HTMLElement> {
   const view = h('section', { class: 'view supervisor' }, title('Shift review'), body);
   const state: QueueState = { messages: new Map(), busy: false };
 
-  const act = async (recs: Payload[], action: 'verify' | 'return', comment?: string) => {
+  const act = async (recs: Payload[], action: ReviewAction, comment?: string) => {
     if (state.busy || !recs.length) return;
     state.busy = true;
     body.querySelectorAll<HTMLButtonElement>('button').forEach((b) => { b.disabled = true; });
@@ -157,7 +148,7 @@ export async function shiftTallyView(shiftId: string): Promise<HTMLElement> {
   const render = async () => {
     let t: ShiftTally;
     try {
-      t = await app.api.get<ShiftTally>(`/api/shifts/${encodeURIComponent(shiftId)}/tally`);
+      t = await app.api.shiftTally(shiftId);
     } catch (err) {
       replace(body, failure(err), h('p', null, h('a', { class: 'text-link', href: '#/review' }, 'Back to shifts')));
       return;

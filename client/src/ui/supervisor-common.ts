@@ -1,11 +1,7 @@
 /** What the sergeant's and the inspector's screens share: where each role lands, whose entries they see. */
-import { ApiError, NetworkError } from '../sync/api';
-import type { Kind } from '../sync/types';
+import { ApiError, NetworkError } from '../api';
 import { app } from '../state';
 import { h } from './dom';
-
-export type Counts = Partial<Record<Kind | 'all', number>>;
-export interface OfficerRef { id: number; display_name: string; shoulder_number: string; team?: string | null }
 
 /** Where each role starts: the sergeant on today's shifts, the force-wide roles on the tally, an officer on logging. */
 export function landingHash(role: string | undefined): string {

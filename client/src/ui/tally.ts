@@ -1,26 +1,11 @@
 /** Inspector and analyst (and a sergeant, for their team): an operation's tally, charts and exports. */
 import type { Kind, Operation } from '../sync/types';
+import { ApiError, exportLinks, type Period, type Tally } from '../api';
 import { KINDS } from '../sync/types';
 import { app, KIND_LABELS } from '../state';
 import { h, localDate, nextId, s } from './dom';
 import { title } from './views';
-import { ApiError } from '../sync/api';
-import { type Counts, failure, teamScope } from './supervisor-common';
-
-interface Change { previous: number; current: number; change_percent: number | null; label: string }
-type Period = { from: string; to: string };
-export type Population = 'operation' | 'districts';
-/** Both periods counted the same way: `current_totals` (not the headline's `totals`) is what `change` compares with `totals`. */
-export interface Comparison {
-  rule: string; population: Population; period: Period; days: number; current_period: Period; current_days: number;
-  daily_rate: boolean; totals: Counts; current_totals: Counts; change: Record<string, Change>; description: string;
-}
-export interface Tally {
-  operation: Operation; period: Period; totals: Counts;
-  groups: ({ count: number } & Record<string, string | number>)[];
-  comparison: Comparison | null;
-  headline: string;
-}
+import { failure, teamScope } from './supervisor-common';
 
 /** The named comparison periods the inspector chooses from, in their words ('none': no comparison). */
 export const COMPARE_CHOICES: [string, string][] = [
@@ -176,7 +161,7 @@ export async function tallyView(params: URLSearchParams): Promise<HTMLElement> {
   const team = teamScope();
   const view = h('section', { class: 'view supervisor' }, title(team ? `${team}\u2019s entries` : 'Operation tally'));
   let ops: Operation[] = app.session?.operations ?? [];
-  try { ops = await app.api.get<Operation[]>('/api/operations'); } catch { /* offline: the session's list */ }
+  try { ops = await app.api.operations(); } catch { /* offline: the session's list */ }
   if (!ops.length) { view.append(h('p', null, 'No operations.')); return view; }
   const op = ops.find((o) => String(o.id) === params.get('operation')) ?? ops.find((o) => o.is_current) ?? ops[0];
   if (team) view.append(h('p', { class: 'scope-note' }, `Counts of ${team}\u2019s entries only, in ${op.name}.`));
@@ -225,7 +210,9 @@ export async function tallyView(params: URLSearchParams): Promise<HTMLElement> {
   if (rule !== 'none' && rule !== 'before_launch' && popChosen) q.set('population', pop.value);
   const exportQ = new URLSearchParams({ operation: String(op.id), from: from.value, to: to.value });
   try {
-    const t = await app.api.get<Tally>(`/api/operations/${op.id}/tally?${q}&group_by=kind,week`);
+    const tq = new URLSearchParams(q);
+    tq.set('group_by', 'kind,week');
+    const t = await app.api.tally(op.id, tq);
     const c = t.comparison;
     if (c) pop.value = c.population;  // the population the server counted, whether chosen or its default
     view.append(h('p', { class: 'headline' }, t.headline), comparisonChart(t));
@@ -241,9 +228,9 @@ export async function tallyView(params: URLSearchParams): Promise<HTMLElement> {
   const tallyQ = new URLSearchParams(q);
   tallyQ.set('group_by', 'kind,area,week');
   view.append(h('h2', null, 'Export'), h('ul', { class: 'exports' },
-    h('li', null, h('a', { class: 'button secondary', href: `/api/operations/${op.id}/tally.csv?${tallyQ}`, download: '' }, 'Tally (CSV)')),
-    h('li', null, h('a', { class: 'button secondary', href: `/api/exports/records.csv?${exportQ}`, download: '' }, 'All records (CSV)')),
-    h('li', null, h('a', { class: 'button secondary', href: `/api/exports/stop-searches.csv?${exportQ}`, download: '' }, 'Stop searches, police.uk layout (CSV)')),
-    h('li', null, h('a', { class: 'button secondary', href: `/api/operations/${op.id}/briefing?${q}`, target: '_blank', rel: 'noopener' }, 'Briefing (printable)'))));
+    h('li', null, h('a', { class: 'button secondary', href: exportLinks.tallyCsv(op.id, tallyQ), download: '' }, 'Tally (CSV)')),
+    h('li', null, h('a', { class: 'button secondary', href: exportLinks.recordsCsv(exportQ), download: '' }, 'All records (CSV)')),
+    h('li', null, h('a', { class: 'button secondary', href: exportLinks.stopSearchesCsv(exportQ), download: '' }, 'Stop searches, police.uk layout (CSV)')),
+    h('li', null, h('a', { class: 'button secondary', href: exportLinks.briefing(op.id, q), target: '_blank', rel: 'noopener' }, 'Briefing (printable)'))));
   return view;
 }

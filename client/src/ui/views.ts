@@ -1,14 +1,16 @@
 /** Officer screens: login, home (shift + four big buttons), today's list, one entry, More. */
-import { ApiError, NetworkError } from '../sync/api';
+import { ApiError, NetworkError } from '../api';
 import { getMeta, setMeta } from '../sync/db';
 import { listDrafts } from '../sync/drafts';
 import { acceptServerCopy, applyServerRecords, listEntries, listShifts, oldestUnsent, resendMine, saveShift } from '../sync/outbox';
 import { hasPin, validPin } from '../sync/pin';
 import type { Entry, EntryState, Kind, Payload, Session, ShiftItem } from '../sync/types';
 import { KINDS } from '../sync/types';
-import { app, canLog, chooseOperation, currentOperation, hooks, KIND_LABELS, labelFor, loadReference, officerId } from '../state';
-import { announce, ask, askWith, dateTimeOf, h, localDate, nextId, timeOf } from './dom';
+import { app, canLog, chooseOperation, currentOperation, KIND_LABELS, labelFor, loadReference, officerId } from '../state';
+import { ask, askWith } from './dialog';
+import { announce, dateTimeOf, h, localDate, nextId, timeOf } from './dom';
 import { entryForm, fieldLabel, valueText } from './form';
+import { page, type Screen, type ScreenContext } from './screen';
 
 const OLD_UNSENT_HOURS = 12;
 
@@ -17,7 +19,7 @@ export function title(text: string): HTMLElement {
 }
 
 // ---------------------------------------------------------------- login
-export function loginView(onLogin: (s: Session, pin?: string) => Promise<void>, shoulder = ''): HTMLElement {
+export function loginView(onLogin: (s: Session, pin?: string) => Promise<void>, shoulder = ''): Screen {
   const numberId = nextId(), passId = nextId(), pinId = nextId(), errId = nextId();
   const number = h('input', { id: numberId, name: 'shoulder_number', autocomplete: 'username', required: true,
     autocapitalize: 'characters', spellcheck: 'false', value: shoulder, 'aria-describedby': errId });
@@ -51,8 +53,9 @@ export function loginView(onLogin: (s: Session, pin?: string) => Promise<void>, 
       button.disabled = false;
     }
   });
-  return h('section', { class: 'view' }, title('Log in to Beatbook'),
+  const el = h('section', { class: 'view' }, title('Log in to Beatbook'),
     h('p', null, 'Log in once with signal; after that the app works offline.'), form);
+  return { el, live: () => false, typing: () => !!(number.value || password.value || pin.value) };
 }
 
 // ---------------------------------------------------------------- today (one rule everywhere)
@@ -85,23 +88,27 @@ async function activeShift(): Promise<ShiftItem | undefined> {
 }
 
 // ---------------------------------------------------------------- home
-export async function homeView(): Promise<HTMLElement> {
+export async function homeView(ctx: ScreenContext): Promise<Screen> {
   const me = officerId()!;
   const ops = app.session?.operations ?? [];
   const op = await currentOperation();
   const view = h('section', { class: 'view' }, title(`Hello, ${app.session?.officer.display_name ?? ''}`));
   if (!canLog()) {
     view.append(h('p', null, 'Your role does not log entries. Use the Tally screen.'));
-    return view;
+    return page(view);
   }
   if (!op) {
     view.append(h('p', { class: 'notice' }, 'No operation is running for you today, so there is nothing to log against.'));
-    return view;
+    return page(view);
   }
+  // While the officer is choosing an operation, new data waits: a redraw would close the picker.
+  let choosing = false;
   if (ops.length > 1) {
     const id = nextId();
     const select = h('select', { id }, ops.map((o) => h('option', { value: String(o.id), selected: o.id === op.id || null }, o.name)));
-    select.addEventListener('change', async () => { await chooseOperation(Number(select.value)); hooks.refresh(); });
+    select.addEventListener('focus', () => { choosing = true; });
+    select.addEventListener('blur', () => { choosing = false; });
+    select.addEventListener('change', async () => { await chooseOperation(Number(select.value)); choosing = false; ctx.refresh(); });
     view.append(h('div', { class: 'field' }, h('label', { htmlFor: id }, 'Operation'), select));
   } else {
     view.append(h('p', { class: 'op-name' }, op.name));
@@ -135,8 +142,8 @@ export async function homeView(): Promise<HTMLElement> {
       await saveShift(app.db, me, { ...active, ended_at: new Date().toISOString() });
       await setMeta(app.db, `activeShift:${me}`, null);
       announce('Shift ended.');
-      hooks.refresh();
-      void hooks.sendNow();
+      ctx.refresh();
+      void ctx.sendNow();
     });
     shiftBox.append(h('p', null, h('strong', null, 'On shift'), ` since ${timeOf(active.started_at)}`), end);
   } else {
@@ -145,8 +152,8 @@ export async function homeView(): Promise<HTMLElement> {
       const s = await saveShift(app.db, me, { operation_id: op.id, started_at: new Date().toISOString() });
       await setMeta(app.db, `activeShift:${me}`, s.id);
       announce('Shift started.');
-      hooks.refresh();
-      void hooks.sendNow();
+      ctx.refresh();
+      void ctx.sendNow();
     });
     shiftBox.append(h('p', null, 'Not on shift.'), start);
   }
@@ -159,7 +166,7 @@ export async function homeView(): Promise<HTMLElement> {
   view.append(h('p', null, h('a', { href: '#/today', class: 'text-link', id: 'today-link', 'data-count': String(today.length) },
     `Today's entries (${today.length})`)));
   if (older.length) view.append(h('p', null, h('a', { href: '#/today', class: 'text-link' }, `Older entries that need you (${older.length})`)));
-  return view;
+  return { el: view, live: () => !choosing };
 }
 
 // ---------------------------------------------------------------- today's list
@@ -199,7 +206,7 @@ function when(e: Entry): string {
 }
 
 /** Withdraw (void) an entry the server has: a reason is required, and it needs signal. */
-async function withdraw(e: Entry): Promise<void> {
+async function withdraw(e: Entry, ctx: ScreenContext): Promise<void> {
   if (!navigator.onLine) {
     await ask('Withdrawing needs signal', 'The sergeant must see a withdrawal at once, so it is not kept for later. Try again when you have signal.',
       [], 'OK');
@@ -210,27 +217,27 @@ async function withdraw(e: Entry): Promise<void> {
     { label: 'Reason (required)', type: 'textarea', valid: (v) => (v.trim().length >= 3 ? null : 'Say why, in a few words.') });
   if (!r) return;
   try {
-    const res = await app.api.post<{ record: Payload }>(`/api/records/${e.id}/void`, { reason: r.text.trim() });
+    const res = await app.api.voidRecord(e.id, r.text.trim());
     await applyServerRecords(app.db, e.officerId, [res.record]);
     announce('Entry withdrawn.');
   } catch (err) {
     announce(err instanceof NetworkError ? 'No signal: the entry was not withdrawn. Try again with signal.'
       : err instanceof ApiError ? `Not withdrawn: ${err.message}` : 'Not withdrawn: something went wrong.');
   }
-  hooks.rerender();
+  ctx.rerender();
 }
 
 function canWithdraw(e: Entry): boolean {
   return !e.pending && e.version != null && ['sent', 'verified', 'returned'].includes(e.state);
 }
 
-function withdrawButton(e: Entry): HTMLElement {
+function withdrawButton(e: Entry, ctx: ScreenContext): HTMLElement {
   const b = h('button', { type: 'button', class: 'link withdraw' }, 'Withdraw entry');
-  b.addEventListener('click', () => void withdraw(e));
+  b.addEventListener('click', () => void withdraw(e, ctx));
   return b;
 }
 
-function entryItem(e: Entry): HTMLElement {
+function entryItem(e: Entry, ctx: ScreenContext): HTMLElement {
   const li = h('li', { class: ['entry', `state-${e.state}`], 'data-id': e.id, 'data-state': e.state },
     h('div', { class: 'entry-head' },
       h('span', { class: 'entry-kind' }, KIND_LABELS[e.kind]),
@@ -251,8 +258,8 @@ function entryItem(e: Entry): HTMLElement {
     const diffs = Object.keys(e.payload).filter((k) => k in server && !same(e.payload[k], server[k]) && k !== 'id');
     const mine = h('button', { type: 'button', class: 'primary' }, 'Keep mine and resend');
     const theirs = h('button', { type: 'button', class: 'secondary' }, 'Use the server copy');
-    mine.addEventListener('click', async () => { await resendMine(app.db, e.id); hooks.refresh(); void hooks.sendNow(); });
-    theirs.addEventListener('click', async () => { await acceptServerCopy(app.db, e.id); hooks.refresh(); hooks.status(); });
+    mine.addEventListener('click', async () => { await resendMine(app.db, e.id); ctx.refresh(); void ctx.sendNow(); });
+    theirs.addEventListener('click', async () => { await acceptServerCopy(app.db, e.id); ctx.refresh(); ctx.status(); });
     li.append(h('div', { class: 'problem' }, h('p', { class: 'server-story' }, serverStory(server)),
       server.review_comment ? h('p', null, h('strong', null, 'Sergeant: '), String(server.review_comment)) : null,
       diffs.length ? h('p', null, `Changed on the server: ${diffs.map(fieldLabel).join(', ')}.`) : null,
@@ -261,7 +268,7 @@ function entryItem(e: Entry): HTMLElement {
   } else if (e.state !== 'voided') {
     li.append(h('div', { class: 'actions' },
       h('a', { class: 'text-link', href: `#/entry/${e.id}`, 'aria-label': `Open ${KIND_LABELS[e.kind]} at ${when(e)}` }, 'Open'),
-      canWithdraw(e) ? withdrawButton(e) : null));
+      canWithdraw(e) ? withdrawButton(e, ctx) : null));
   }
   return li;
 }
@@ -273,7 +280,7 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-export async function todayView(): Promise<HTMLElement> {
+export async function todayView(ctx: ScreenContext): Promise<Screen> {
   await loadReference();
   const { today, older, since } = await todaysEntries();
   // What needs the officer first, then what is waiting, then the rest (newest first).
@@ -281,17 +288,18 @@ export async function todayView(): Promise<HTMLElement> {
   today.sort((a, b) => rank(a) - rank(b));
   const counts = today.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
   const fromText = localDate(since) === localDate(new Date()) ? 'Since midnight' : `Since your shift began (${dateTimeOf(since.toISOString())})`;
-  return h('section', { class: 'view' }, title(`Today's entries (${today.length})`),
+  const item = (e: Entry) => entryItem(e, ctx);
+  return page(h('section', { class: 'view' }, title(`Today's entries (${today.length})`),
     h('p', { class: 'hint' }, `${fromText}: your own entries.`),
     h('p', { class: 'tally-line' }, KINDS.map((k: Kind) => `${KIND_LABELS[k]}: ${counts[k] ?? 0}`).join(' · ')),
-    today.length ? h('ul', { class: 'entries', id: 'today-list', 'aria-label': "Today's entries" }, today.map(entryItem))
+    today.length ? h('ul', { class: 'entries', id: 'today-list', 'aria-label': "Today's entries" }, today.map(item))
       : h('p', null, 'Nothing logged today yet.'),
     older.length ? [h('h2', null, `Older entries that need you (${older.length})`),
-      h('ul', { class: 'entries', id: 'older-list', 'aria-label': 'Older entries that need you' }, older.map(entryItem))] : null);
+      h('ul', { class: 'entries', id: 'older-list', 'aria-label': 'Older entries that need you' }, older.map(item))] : null));
 }
 
 /** One entry: the sergeant's word, Withdraw, and the form to change it (unless withdrawn). */
-export async function entryDetail(entry: Entry): Promise<HTMLElement> {
+export async function entryDetail(entry: Entry, ctx: ScreenContext): Promise<Screen> {
   await loadReference();
   const view = h('section', { class: 'view' }, title(`${KIND_LABELS[entry.kind]}: ${STATE_TEXT[entry.state].toLowerCase()}`),
     entry.state === 'returned' && entry.reviewComment
@@ -299,30 +307,32 @@ export async function entryDetail(entry: Entry): Promise<HTMLElement> {
   if (entry.state === 'voided') {
     view.append(h('p', null, `${when(entry)} · ${entry.payload.area} · ${summaryLine(entry)}`),
       h('p', null, 'This entry was withdrawn and cannot be changed.'));
-    return view;
+    return page(view);
   }
-  view.append(await entryForm(entry.kind, entry));
-  if (canWithdraw(entry)) view.append(h('div', { class: 'card' }, h('p', null, 'Made in error?'), withdrawButton(entry)));
-  return view;
+  const form = await entryForm(entry.kind, ctx, entry);
+  view.append(form.el);
+  if (canWithdraw(entry)) view.append(h('div', { class: 'card' }, h('p', null, 'Made in error?'), withdrawButton(entry, ctx)));
+  return { ...form, el: view };
 }
 
 // ---------------------------------------------------------------- more
-export async function moreView(actions: { lock: () => Promise<void>; logOut: () => Promise<void>; changePin: () => Promise<boolean> }): Promise<HTMLElement> {
+export async function moreView(ctx: ScreenContext): Promise<Screen> {
+  const actions = ctx.session;
   const me = officerId()!;
   const who = app.session?.officer;
   const pinSet = await hasPin(app.db, me);
   const lock = h('button', { type: 'button', class: 'primary big', id: 'lock-app' }, 'Lock Beatbook');
   lock.addEventListener('click', () => void actions.lock());
   const pin = h('button', { type: 'button', class: 'secondary', id: 'change-pin' }, pinSet ? 'Change PIN' : 'Set a PIN');
-  pin.addEventListener('click', async () => { if (await actions.changePin()) hooks.rerender(); });
+  pin.addEventListener('click', async () => { if (await actions.changePin()) ctx.rerender(); });
   const out = h('button', { type: 'button', class: 'danger', id: 'logout' }, 'Log out');
   out.addEventListener('click', () => void actions.logOut());
-  return h('section', { class: 'view' }, title('More'),
+  return page(h('section', { class: 'view' }, title('More'),
     h('p', null, `${who?.display_name ?? ''} (${who?.shoulder_number ?? ''})`),
     h('h2', null, 'Leaving the phone'),
     h('p', null, 'Lock keeps you logged in and your entries on the phone; your PIN opens it again, with or without signal.'),
     lock, h('p', null, pin),
     h('h2', { class: 'logout-head' }, 'Log out'),
     h('p', null, 'Only at the end of your tour, or to hand the phone to someone else. Logging in again needs signal.'),
-    out);
+    out));
 }
