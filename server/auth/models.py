@@ -5,7 +5,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
@@ -24,6 +24,8 @@ class Officer(db.Model):
     role: Mapped[str] = mapped_column(String(16))
     team: Mapped[str | None] = mapped_column(String(64), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an administrator's reset: until the officer chooses their own, only changing it is allowed.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -36,6 +38,13 @@ class Officer(db.Model):
         except (VerificationError, InvalidHashError):
             return False
         return ok
+
+    def needs_rehash(self) -> bool:
+        """The stored hash was made with other Argon2 parameters than today's."""
+        try:
+            return _hasher.check_needs_rehash(self.password_hash)
+        except InvalidHashError:
+            return True
 
     @staticmethod
     def burn_password_check(password: str) -> None:

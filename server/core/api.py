@@ -46,6 +46,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(blp)
     from ..tallies.routes import blp as tallies_blp; api.register_blueprint(tallies_blp)  # noqa: E702
     from ..exports.routes import blp as exports_blp; api.register_blueprint(exports_blp)  # noqa: E702
+    from ..admin.routes import blp as admin_blp; api.register_blueprint(admin_blp)  # noqa: E702
     document_operations(app, api, examples=_examples())
     app.extensions["beatbook_api"] = api
     return api
