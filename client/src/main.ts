@@ -11,6 +11,7 @@ import { KINDS } from './sync/types';
 import { app, canLog, canReview, canSeeTally, hooks, loadReference, officerId } from './state';
 import { announce, ask, askWith, h, replace } from './ui/dom';
 import { entryForm, HEADINGS, loadEntryForEdit, registerBackgroundSync } from './ui/form';
+import { accountNavLinks, accountScreen, accountSection, isAccountRoute } from './ui/admin';
 import { landingHash, shiftsView, shiftTallyView, tallyView } from './ui/supervisor';
 import { entryDetail, homeView, loginView, moreView, title, todayView } from './ui/views';
 import { initPwa } from './pwa';
@@ -77,7 +78,7 @@ function renderNav(): void {
   if (canLog()) links.push(['#/', 'Home'], ['#/today', 'Today']);
   if (canReview()) links.push(['#/review', 'Review']);
   if (canSeeTally()) links.push(['#/tally', 'Tally']);
-  links.push(['#/more', 'More']);
+  links.push(...accountNavLinks(), ['#/more', 'More']);
   const current = location.hash.split('?')[0] || '#/';
   replace(nav(), h('ul', null, links.map(([href, text]) => h('li', null,
     h('a', { href, id: `nav-${text.toLowerCase()}`, 'aria-current': (current === href || (href !== '#/' && current.startsWith(href))) ? 'page' : null }, text)))));
@@ -118,6 +119,8 @@ async function route(force = false): Promise<void> {
   let view: HTMLElement;
   if (!app.session || parts[0] === 'login') {
     view = loginView(onLogin, app.session?.officer.shoulder_number ?? '');
+  } else if (isAccountRoute(parts)) {
+    view = await accountScreen(parts, params);
   } else if (parts[0] === 'log' && KINDS.includes(parts[1] as Kind) && canLog()) {
     const kind = parts[1] as Kind;
     view = h('section', { class: 'view' }, title(HEADINGS[kind]), await entryForm(kind));
@@ -129,6 +132,7 @@ async function route(force = false): Promise<void> {
     view = await todayView();
   } else if (parts[0] === 'more') {
     view = await moreView({ lock: lockApp, logOut, changePin });
+    view.querySelector('h2')?.before(accountSection());
   } else if (parts[0] === 'review' && canReview()) {
     view = parts[1] ? await shiftTallyView(parts[1]) : await shiftsView(params.get('date') ?? undefined);
   } else if (parts[0] === 'tally' && canSeeTally()) {
