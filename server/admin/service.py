@@ -91,6 +91,17 @@ def create_team(actor_id: int, name: str) -> dict:
     return {"id": team.id, "name": team.name, "officers": 0}
 
 
+def enrol(officer: Officer, starts_on) -> None:
+    """Setting up from the shell (create-officer, the demo): the officer's team becomes a known team and
+    their membership starts on the day given. The administrator's screens are the way afterwards."""
+    if officer.team is None:
+        return
+    if db.session.scalar(select(Team.id).where(Team.name == officer.team)) is None:
+        db.session.add(Team(name=officer.team))
+    db.session.flush()
+    db.session.add(TeamMembership(officer_id=officer.id, team=officer.team, starts_on=starts_on))
+
+
 def require_team(name: str | None, field: str = "team") -> str | None:
     if name is None:
         return None
