@@ -68,11 +68,17 @@ def me():
 @allowed_before_password_change
 @blp.arguments(ChangePasswordSchema)
 @blp.response(200, PasswordChangedSchema, description="Changed; every other session of the officer has ended.")
+@blp.alt_response(403, description="The current password is wrong (code current_password_wrong)")
+@blp.alt_response(429, description="Too many wrong passwords for this account (counted with failed logins)")
 def change_password(data):
     officer = db.session.get(Officer, current_user.id)
+    # Wrong guesses count with failed logins: a borrowed session does not give unlimited tries.
+    attempt = count_login_attempt(officer.shoulder_number)
     if not officer.check_password(data["current_password"]):
         security_event("password_change_failed", logging.WARNING, officer=officer.id)
-        raise ApiError(422, "The current password is wrong.", fields={"current_password": ["Wrong password."]})
+        raise ApiError(403, "The current password is wrong: nothing was changed.", code="current_password_wrong",
+                       fields={"current_password": ["Wrong password."]})
+    attempt.succeeded()
     new = data["new_password"]
     problems = password_problems(new, [officer.shoulder_number, *officer.display_name.split(), "beatbook"])
     if not problems and new == data["current_password"]:

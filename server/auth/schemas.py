@@ -2,6 +2,7 @@ from marshmallow import fields, validate
 
 from ..core.schemas import StrictSchema, text
 from ..core.security import ROLES
+from .passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class LoginSchema(StrictSchema):
@@ -31,7 +32,8 @@ class SessionSchema(StrictSchema):
 class ChangePasswordSchema(StrictSchema):
     # Never logged, never echoed back.
     current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
-    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(
+        min=MIN_LENGTH, max=MAX_LENGTH, error="Use at least {min} characters (and at most {max})."),
                                  metadata={"description": "At least 12 characters, and not easy to guess "
                                                           "(common passwords, your own details)."})
 

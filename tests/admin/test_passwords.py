@@ -29,7 +29,9 @@ def test_changing_ones_own_password_ends_the_other_sessions(app, officer_client)
 
 def test_the_current_password_is_required(officer_client):
     resp = change(officer_client, "not-my-password", GOOD)
-    assert resp.status_code == 422 and "current_password" in resp.get_json()["error"]["fields"]
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "current_password_wrong"
+    assert "current_password" in resp.get_json()["error"]["fields"]
+    assert officer_client.get("/api/auth/me").status_code == 200  # still signed in, password unchanged
     resp = officer_client.post("/api/auth/password", json={"new_password": GOOD})
     assert resp.status_code == 422 and "current_password" in resp.get_json()["error"]["fields"]
 
