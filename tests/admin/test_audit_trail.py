@@ -85,3 +85,12 @@ def test_the_database_refuses_to_change_or_delete_an_entry(app, admin_client):
             db.session.rollback()
         assert db.session.get(AdminAuditEntry, entry_id).action == "team_created"
         db.session.remove()
+
+
+def test_an_inspector_changing_an_operation_is_in_the_trail_too(inspector_client, admin_client, operation):
+    resp = inspector_client.patch(f"/api/operations/{operation.id}", json={"description": "Extended to NN10"})
+    assert resp.status_code == 200
+    entries = admin_client.get(f"/api/admin/audit?operation={operation.id}").get_json()["items"]
+    assert [(e["action"], e["actor"]["id"]) for e in entries] == [("operation_changed", inspector_client.officer.id)]
+    assert entries[0]["before"]["description"] == "Test operation"
+    assert entries[0]["after"]["description"] == "Extended to NN10"
