@@ -27,6 +27,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = True
 
+# Argon2id password hashing (argon2-cffi's recommended parameters). A hash made with other
+# parameters is made again at the officer's next login, so raising them takes effect as people sign in.
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST = 65536  # KiB
+ARGON2_PARALLELISM = 4
+
 # Login throttling (per account and per address).
 LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
 LOGIN_LIMIT_PER_ADDRESS = "300 per hour"

@@ -4,3 +4,7 @@ SESSION_COOKIE_SECURE = False
 CHANGES_SETTLE_SECONDS = 0
 # The suite logs in a great deal from 127.0.0.1; tests of the limit itself lower it.
 ANON_LIMIT_PER_ADDRESS = "100000 per minute"
+# The suite hashes and checks thousands of passwords: cheap Argon2 parameters (the same scheme).
+ARGON2_TIME_COST = 1
+ARGON2_MEMORY_COST = 1024
+ARGON2_PARALLELISM = 1

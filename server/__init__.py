@@ -44,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def register_blueprints(app: Flask, api) -> None:
     """Every blueprint the app serves: the API's (in the OpenAPI document), then the probes and the
     officers' app itself."""
+    from .admin.routes import blp as admin
     from .auth.routes import blp as auth
     from .client_app import bp as client
     from .core.openapi import document_operations
@@ -56,7 +57,7 @@ def register_blueprints(app: Flask, api) -> None:
     from .tallies.routes import blp as tallies
 
     add_openapi_components(api.spec)  # before the blueprints that refer to them
-    for blueprint in (auth, operations, records, reference, sync, tallies, exports):
+    for blueprint in (auth, operations, records, reference, sync, tallies, exports, admin):
         api.register_blueprint(blueprint)
     document_operations(app, api, examples=_openapi_examples())
     app.register_blueprint(ops)  # /healthz, /readyz, /metrics

@@ -2,7 +2,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..admin.service import enrol
 from ..core.db import db
+from ..core.timezone import local_today
 from ..core.security import ROLES
 from .models import Officer
 
@@ -24,5 +26,7 @@ def create_officer(shoulder_number, display_name, role, team, password):
     officer = Officer(shoulder_number=number, display_name=display_name, role=role, team=team, active=True)
     officer.set_password(password)
     db.session.add(officer)
+    db.session.flush()
+    enrol(officer, local_today())  # their team becomes one the administrator can pick
     db.session.commit()
     click.echo(f"Created {role} {number} ({display_name}).")

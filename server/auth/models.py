@@ -4,15 +4,30 @@ import secrets
 from datetime import datetime
 
 from argon2 import PasswordHasher
+from flask import current_app, has_app_context
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
 
-_hasher = PasswordHasher()
-# Verified against when the shoulder number is unknown, so both paths cost the same.
-_DUMMY_HASH = _hasher.hash("beatbook-timing-equaliser")
+_HASHERS: dict[tuple[int, int, int], tuple[PasswordHasher, str]] = {}
+
+
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    """The hasher with the configured Argon2 parameters, and a hash verified against when the shoulder
+    number is unknown (made with the same parameters, so both paths cost the same)."""
+    cfg = current_app.config if has_app_context() else {}
+    params = (int(cfg.get("ARGON2_TIME_COST", 3)), int(cfg.get("ARGON2_MEMORY_COST", 65536)),
+              int(cfg.get("ARGON2_PARALLELISM", 4)))
+    if params not in _HASHERS:
+        hasher = PasswordHasher(time_cost=params[0], memory_cost=params[1], parallelism=params[2])
+        _HASHERS[params] = (hasher, hasher.hash("beatbook-timing-equaliser"))
+    return _HASHERS[params]
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_and_dummy()[0]
 
 
 class Officer(db.Model):
@@ -24,23 +39,33 @@ class Officer(db.Model):
     role: Mapped[str] = mapped_column(String(16))
     team: Mapped[str | None] = mapped_column(String(64), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an administrator's reset: until the officer chooses their own, only changing it is allowed.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = _hasher().hash(password)
 
     def check_password(self, password: str) -> bool:
         try:
-            ok = _hasher.verify(self.password_hash, password)
+            ok = _hasher().verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
         return ok
 
+    def needs_rehash(self) -> bool:
+        """The stored hash was made with other Argon2 parameters than today's."""
+        try:
+            return _hasher().check_needs_rehash(self.password_hash)
+        except InvalidHashError:
+            return True
+
     @staticmethod
     def burn_password_check(password: str) -> None:
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            hasher, dummy = _hasher_and_dummy()
+            hasher.verify(dummy, password)
         except VerificationError:
             pass
 

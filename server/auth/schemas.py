@@ -2,6 +2,7 @@ from marshmallow import fields, validate
 
 from ..core.schemas import StrictSchema, text
 from ..core.security import ROLES
+from .passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class LoginSchema(StrictSchema):
@@ -17,12 +18,29 @@ class OfficerSchema(StrictSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     team = fields.String(allow_none=True)
     active = fields.Boolean()
+    must_change_password = fields.Boolean(dump_only=True, metadata={
+        "description": "Set after an administrator's reset: until changePassword, every other call answers 403 "
+                       "(code password_change_required)."})
 
 
 class SessionSchema(StrictSchema):
     officer = fields.Nested(OfficerSchema, required=True)
     csrf_token = fields.String(required=True, metadata={"description": "Send back in the X-CSRF-Token header on every POST, PATCH, PUT and DELETE."})
     operations = fields.List(fields.Nested("OperationSchema"), required=True)
+
+
+class ChangePasswordSchema(StrictSchema):
+    # Never logged, never echoed back.
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(
+        min=MIN_LENGTH, max=MAX_LENGTH, error="Use at least {min} characters (and at most {max})."),
+                                 metadata={"description": "At least 12 characters, and not easy to guess "
+                                                          "(common passwords, your own details)."})
+
+
+class PasswordChangedSchema(StrictSchema):
+    changed = fields.Boolean(required=True)
+    other_sessions_ended = fields.Integer(required=True)
 
 
 class LogoutSchema(StrictSchema):

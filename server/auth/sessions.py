@@ -37,7 +37,8 @@ class SignedInOfficer:
     commits, so reading current_user.id afterwards (the request log, a second step)
     never costs another query and another transaction."""
 
-    __slots__ = ("id", "shoulder_number", "display_name", "role", "team", "active", "session_id", "csrf_token")
+    __slots__ = ("id", "shoulder_number", "display_name", "role", "team", "active", "must_change_password",
+                 "session_id", "csrf_token")
     is_authenticated = True
     is_active = True
     is_anonymous = False
@@ -58,14 +59,14 @@ class SignedInOfficer:
     @classmethod
     def of(cls, officer: Officer, ls: LoginSession) -> "SignedInOfficer":
         return cls(id=officer.id, shoulder_number=officer.shoulder_number, display_name=officer.display_name,
-                   role=officer.role, team=officer.team, active=officer.active, session_id=ls.id,
-                   csrf_token=ls.csrf_token)
+                   role=officer.role, team=officer.team, active=officer.active,
+                   must_change_password=officer.must_change_password, session_id=ls.id, csrf_token=ls.csrf_token)
 
 
 _SESSION_QUERY = (
     select(LoginSession.id, LoginSession.csrf_token, LoginSession.created_at, LoginSession.last_seen_at,
            LoginSession.ended_at, Officer.id.label("officer_id"), Officer.shoulder_number, Officer.display_name,
-           Officer.role, Officer.team, Officer.active)
+           Officer.role, Officer.team, Officer.active, Officer.must_change_password)
     .join(Officer, Officer.id == LoginSession.officer_id)
     .where(LoginSession.id == bindparam("session_id")))
 
@@ -92,7 +93,8 @@ def load_officer(session_id: str) -> SignedInOfficer | None:
     if now - row.last_seen_at > last_seen_granularity(idle):
         _bookkeeping(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
     return SignedInOfficer(id=row.officer_id, shoulder_number=row.shoulder_number, display_name=row.display_name,
-                           role=row.role, team=row.team, active=row.active, session_id=row.id,
+                           role=row.role, team=row.team, active=row.active,
+                           must_change_password=row.must_change_password, session_id=row.id,
                            csrf_token=row.csrf_token)
 
 
@@ -133,3 +135,11 @@ def end_session(officer: SignedInOfficer) -> None:
     db.session.commit()
     logout_user()
     session.clear()
+
+
+def end_other_sessions(officer_id: int, keep: str | None = None) -> int:
+    """End the officer's open sessions but one (None: all): the next request with one is 401."""
+    stmt = update(LoginSession).where(LoginSession.officer_id == officer_id, LoginSession.ended_at.is_(None))
+    if keep is not None:
+        stmt = stmt.where(LoginSession.id != keep)
+    return db.session.execute(stmt.values(ended_at=utcnow())).rowcount

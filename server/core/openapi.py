@@ -43,7 +43,8 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     401: ("Unauthorized", "No session, or it has ended: log in first (code not_authenticated)."),
     403: ("Forbidden", "Your role may not do this (code forbidden), the X-CSRF-Token header is missing or out of "
                        "date (code csrf_failed: fetch getSession and resend), or the request came from a site "
-                       "that is not allowed (code origin_not_allowed)."),
+                       "that is not allowed (code origin_not_allowed), or the officer signed in with a one-time password "
+                       "and must change it first (code password_change_required: changePassword)."),
     404: ("NotFound", "No such resource, or not one you may see (the answer is the same)."),
     409: ("Conflict", "The request conflicts with the stored state."),
     413: ("PayloadTooLarge", "The body is too large."),
@@ -101,7 +102,8 @@ def error_statuses(*, public: bool, roles, write: bool, path_ids: bool, argument
     """What an operation can answer besides success, from what the access policy and the route know."""
     statuses = set()
     if not public:
-        statuses |= {401, 503}  # the session is looked up in the database
+        # The session is looked up in the database; a one-time password must be changed first (403).
+        statuses |= {401, 403, 503}
     if write:
         # CSRF and origin checks; any body must be JSON, well-formed and not too large; writes need the database.
         statuses |= {400, 403, 413, 415, 503}

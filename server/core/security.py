@@ -36,11 +36,18 @@ CSRF_HEADER = "X-CSRF-Token"
 PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json"})
 _PUBLIC = "_beatbook_public"
 _ROLES = "_beatbook_roles"
+_BEFORE_PASSWORD_CHANGE = "_beatbook_before_password_change"
 
 
 def public(view: Callable) -> Callable:
     """Mark a view as reachable without a session."""
     setattr(view, _PUBLIC, True)
+    return view
+
+
+def allowed_before_password_change(view: Callable) -> Callable:
+    """Mark a view an officer may call while they must still change a one-time password."""
+    setattr(view, _BEFORE_PASSWORD_CHANGE, True)
     return view
 
 
@@ -110,6 +117,9 @@ def enforce_access_policy() -> None:
         raise ApiError(401, "Log in first.", code="not_authenticated")
     if current_user.role not in roles:
         raise ApiError(403, "Your role may not do this.", code="forbidden")
+    if current_user.must_change_password and not _view_attr(view, _BEFORE_PASSWORD_CHANGE):
+        raise ApiError(403, "Choose a new password first: the one you signed in with was for one use only.",
+                       code="password_change_required")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf()
 

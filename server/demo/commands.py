@@ -19,6 +19,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..admin.service import enrol
 from ..auth.models import Officer
 from ..core.db import db
 from ..core.timezone import force_tz, local_today
@@ -170,6 +171,8 @@ def load_demo(if_empty):
             officer = Officer(shoulder_number=number, display_name=name, role=role, team=team, active=True)
             officer.set_password(DEMO_PASSWORD)
             db.session.add(officer)
+            db.session.flush()
+            enrol(officer, launch - period)
         officers[number] = officer
     revive = Operation(
         name="Operation Revive", slug="revive", local_policing_area="West", target_areas=["NN3", "NN5"],

@@ -1,7 +1,9 @@
 from flask.views import MethodView
+from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from ..admin.service import audit, operation_snapshot
 from ..core.db import db
 from ..core.errors import ApiError
 from ..core.security import ALL_ROLES, OPERATION_MANAGERS, requires
@@ -36,6 +38,8 @@ class Operations(MethodView):
         _check_slug_free(data["slug"])
         op = Operation(**data)
         db.session.add(op)
+        db.session.flush()
+        audit(current_user.id, "operation_opened", operation=op, after=operation_snapshot(op))
         db.session.commit()
         return op
 
@@ -55,9 +59,12 @@ class OperationById(MethodView):
         op = get_operation_or_404(operation_id)
         if "slug" in data:
             _check_slug_free(data["slug"], op.id)
+        before = operation_snapshot(op)
         for key, value in data.items():
             setattr(op, key, value)
         if op.ends_on is not None and op.ends_on < op.starts_on:
             raise ApiError(422, "The end date is before the start date.", fields={"ends_on": ["Must be on or after starts_on."]})
+        if operation_snapshot(op) != before:
+            audit(current_user.id, "operation_changed", operation=op, before=before, after=operation_snapshot(op))
         db.session.commit()
         return op

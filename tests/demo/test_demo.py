@@ -1,5 +1,6 @@
 from sqlalchemy import func, select
 
+from server.admin.models import Team, TeamMembership
 from server.core.db import db
 from server.operations.models import Operation
 from server.records.models import Record, Shift
@@ -34,6 +35,9 @@ def test_the_demo_reproduces_operation_revives_published_totals(app):
         assert db.session.scalar(select(func.count()).select_from(Record).where(
             Record.operation_id == baseline.id, Record.kind == "safeguarding_referral")) == 6
         assert db.session.scalar(select(func.count()).select_from(Shift)) > 0
+        # The demo's teams are teams the administrator can pick, and each officer's membership is recorded.
+        assert list(db.session.scalars(select(Team.name).order_by(Team.name))) == ["West Team 2", "West Team 3"]
+        assert db.session.scalar(select(func.count()).select_from(TeamMembership)) == 8
 
     # Running it again with --if-empty (as make run does) changes nothing.
     again = runner.invoke(args=["load-demo", "--if-empty"])

@@ -12,11 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import date
 from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import func, select
 
+from server.admin.models import AdminAuditEntry, Team, TeamMembership
+from server.auth.models import Officer
 from server.core.db import db
 from server.operations.models import Operation
 from server.records.models import AuditEntry, IntelligenceLog, Record, Shift
@@ -59,6 +62,8 @@ ANON = 401
 EVERYONE = {**dict.fromkeys(ROLES, 200), "anonymous": ANON}
 # Tally CSV, police.uk CSV and the briefing (and its styles): sergeant (their team's), inspector, analyst, admin.
 EXPORTERS_ONLY = {"officer": 403, "sergeant": 200, "inspector": 200, "analyst": 200, "admin": 200, "anonymous": ANON}
+ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": ANON}
+ROSTER_READERS = {**ADMIN_ONLY, "sergeant": 200}
 # (rule, method) -> role -> status, or role -> {relation: status}; None: the role has no such record.
 EXPECTED: dict[tuple[str, str], dict] = {
     ("/", "GET"): dict.fromkeys(ROLES, 200),
@@ -115,6 +120,24 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("/api/exports/stop-searches.csv", "GET"): EXPORTERS_ONLY,
     ("/api/operations/<int:operation_id>/briefing", "GET"): EXPORTERS_ONLY,
     ("/api/exports/briefing.css", "GET"): EXPORTERS_ONLY,
+    # Everyone changes their own password (the body's current one is right for each).
+    ("/api/auth/password", "POST"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    # Administration: the administrator; a sergeant reads their own team's roster (the officer asked
+    # about is the colleague, in the sergeant's team).
+    ("/api/admin/teams", "GET"): ADMIN_ONLY,
+    ("/api/admin/teams", "POST"): {**ADMIN_ONLY, "admin": 201},
+    ("/api/admin/officers", "GET"): ROSTER_READERS,
+    ("/api/admin/officers", "POST"): {**ADMIN_ONLY, "admin": 201},
+    ("/api/admin/officers/<int:officer_id>", "GET"): ROSTER_READERS,
+    ("/api/admin/officers/<int:officer_id>", "PATCH"): ADMIN_ONLY,
+    ("/api/admin/officers/<int:officer_id>/move", "POST"): ADMIN_ONLY,
+    ("/api/admin/officers/<int:officer_id>/deactivate", "POST"): ADMIN_ONLY,
+    ("/api/admin/officers/<int:officer_id>/reactivate", "POST"): ADMIN_ONLY,
+    ("/api/admin/officers/<int:officer_id>/reset-password", "POST"): ADMIN_ONLY,
+    ("/api/admin/operations", "POST"): {**ADMIN_ONLY, "admin": 201},
+    ("/api/admin/operations/<int:operation_id>", "PATCH"): ADMIN_ONLY,
+    ("/api/admin/operations/<int:operation_id>/close", "POST"): ADMIN_ONLY,
+    ("/api/admin/audit", "GET"): ADMIN_ONLY,
 }
 ERROR_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found"}
 
@@ -190,6 +213,10 @@ def cleared_for_text(viewer: str, author: str) -> bool:
 @pytest.fixture
 def world(app, quick_officer, operation) -> World:
     w = World(app=app, operation_id=operation.id)
+    with app.app_context():
+        db.session.add_all([Team(name=t) for t in sorted({t for _, t in PEOPLE.values() if t})])
+        db.session.commit()
+        db.session.remove()
     for person, (r, t) in PEOPLE.items():
         officer = quick_officer(role=r, team=t)
         client = ApiClient(app, officer)
@@ -210,7 +237,13 @@ def fingerprint(app) -> tuple:
                tuple(s.execute(select(Record.id, Record.status, Record.version, Record.notes).order_by(Record.id)).all()),
                s.scalar(select(func.count()).select_from(AuditEntry)),
                s.scalar(select(func.count()).select_from(Shift)),
-               tuple(s.execute(select(Operation.id, Operation.name, Operation.description).order_by(Operation.id)).all()))
+               tuple(s.execute(select(Operation.id, Operation.name, Operation.description, Operation.ends_on)
+                               .order_by(Operation.id)).all()),
+               tuple(s.execute(select(Officer.id, Officer.shoulder_number, Officer.display_name, Officer.role,
+                                      Officer.team, Officer.active, Officer.password_hash).order_by(Officer.id)).all()),
+               s.scalar(select(func.count()).select_from(Team)),
+               s.scalar(select(func.count()).select_from(TeamMembership)),
+               s.scalar(select(func.count()).select_from(AdminAuditEntry)))
         s.remove()
         return out
 
@@ -224,7 +257,8 @@ def record_version(app, record_id: str) -> int:
 
 def url_for(rule: str, world: World, record_id: str | None, author: str | None = None) -> str:
     values = {"<uuid:record_id>": record_id, "<int:operation_id>": str(world.operation_id),
-              "<uuid:shift_id>": world.shifts.get(author), "<client_path:path>": "records/new"}
+              "<uuid:shift_id>": world.shifts.get(author), "<client_path:path>": "records/new",
+              "<int:officer_id>": str(world.officers["colleague"].id)}
     url = rule
     for placeholder, value in values.items():
         if placeholder in url:
@@ -250,6 +284,22 @@ def body_for(rule: str, method: str, world: World, actor_role: str, record_id: s
         return {"comment": "Please add the place", "base_version": record_version(world.app, record_id)}
     if rule.endswith("/verify"):
         return {"comment": "Checked", "base_version": record_version(world.app, record_id)}
+    if rule == "/api/auth/password":
+        return {"current_password": DEMO_PASSWORD, "new_password": "lantern-orchard-velvet-42"}
+    if rule == "/api/admin/teams":
+        return {"name": f"Matrix Team {uuid.uuid4().hex[:6]}"}
+    if rule == "/api/admin/officers":
+        return {"shoulder_number": f"PC{uuid.uuid4().int % 10**6}", "display_name": "PC Matrix", "role": "officer",
+                "team": "West Team 2"}
+    if rule == "/api/admin/officers/<int:officer_id>":
+        return {"display_name": f"Renamed by {actor_role}"}
+    if rule.endswith("/move"):
+        return {"team": "West Team 3", "starts_on": date.today().isoformat()}
+    if rule == "/api/admin/operations":
+        return {"name": "Operation Matrix", "local_policing_area": "West", "target_areas": ["NN3"],
+                "starts_on": "2026-01-01"}
+    if rule == "/api/admin/operations/<int:operation_id>":
+        return {"description": f"Changed by {actor_role}"}
     if rule == "/api/sync":
         return {"device_id": "matrix-phone", "records": [f.stop_search(world.operation_id)]}
     return {}

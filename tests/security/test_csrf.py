@@ -43,7 +43,8 @@ def test_every_state_changing_endpoint_needs_the_token(rule, method, endpoint, a
     rec = f.stop_search(operation.id)
     assert author.sync(records=[rec]).status_code == 200
     actor = author if role == "officer" else login_as(role, team="West Team 2" if role == "sergeant" else None)
-    url = (rule.replace("<uuid:record_id>", rec["id"]).replace("<int:operation_id>", str(operation.id)))
+    url = (rule.replace("<uuid:record_id>", rec["id"]).replace("<int:operation_id>", str(operation.id))
+           .replace("<int:officer_id>", str(author.officer.id)))
     before = counts(app)
     for headers in ({}, {"X-CSRF-Token": "forged-token"}, {"X-CSRF-Token": ""}):
         resp = actor.http.open(url, method=method, json={"reason": "x" * 5, "comment": "x" * 5}, headers=headers)

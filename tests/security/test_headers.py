@@ -28,7 +28,7 @@ def test_every_route_answers_with_the_headers(app, officer_client, anon_client, 
     officer_client.sync(records=[rec])
     for rule, method, _ in ALL_ROUTES:
         url = (rule.replace("<uuid:record_id>", rec["id"]).replace("<int:operation_id>", str(operation.id))
-               .replace("<client_path:path>", "records/new"))
+               .replace("<client_path:path>", "records/new").replace("<int:officer_id>", str(officer_client.officer.id)))
         for who, client in (("officer", officer_client), ("anonymous", anon_client)):
             resp = client.http.open(url, method=method, json={} if method != "GET" else None,
                                     headers={"X-CSRF-Token": client.csrf or ""})

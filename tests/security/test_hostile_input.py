@@ -111,7 +111,14 @@ def ids(inspector_client, officer_client, operation):
     shift = f.shift(operation.id)
     rec["shift_id"] = shift["id"]
     assert officer_client.sync(shifts=[shift], records=[rec]).status_code == 200
-    return {"operation_id": operation.id, "record_id": rec["id"], "shift_id": shift["id"]}
+    return {"operation_id": operation.id, "record_id": rec["id"], "shift_id": shift["id"],
+            "officer_id": officer_client.officer.id}
+
+
+@pytest.fixture
+def staff(request, inspector_client):
+    """Who calls a route: the inspector, or the administrator where only they may (administration)."""
+    return lambda rule: request.getfixturevalue("admin_client") if rule.startswith("/api/admin/") else inspector_client
 
 
 # ---- query strings ---------------------------------------------------------------------------------
@@ -123,25 +130,25 @@ QUERY_CASES = [(rule, name, value) for rule, schema in QUERY_SCHEMAS
 
 
 @pytest.mark.parametrize("rule,name,value", QUERY_CASES)
-def test_every_date_and_integer_query_parameter_refuses_extremes_naming_it(inspector_client, ids, rule, name, value):
-    resp = inspector_client.get(_fill(rule, ids), query_string={name: value})
+def test_every_date_and_integer_query_parameter_refuses_extremes_naming_it(staff, ids, rule, name, value):
+    resp = staff(rule).get(_fill(rule, ids), query_string={name: value})
     assert_error(resp, 422, "validation_error", name)
 
 
 @pytest.mark.parametrize("rule", sorted({r for r, _ in QUERY_SCHEMAS if "/tally" in r or "/briefing" in r}))
 @pytest.mark.parametrize("value", ["9999-12-31/9999-12-31", "0001-01-01/0001-01-02", "2000-01-01/2101-01-01"])
-def test_the_comparison_period_refuses_extreme_dates(inspector_client, ids, rule, value):
-    assert_error(inspector_client.get(_fill(rule, ids), query_string={"compare": value}), 422,
+def test_the_comparison_period_refuses_extreme_dates(staff, ids, rule, value):
+    assert_error(staff(rule).get(_fill(rule, ids), query_string={"compare": value}), 422,
                  "validation_error", "compare")
 
 
 @pytest.mark.parametrize("rule,name", [(rule, name) for rule, schema in QUERY_SCHEMAS
                                        for name, _ in text_fields(schema)])
-def test_text_query_parameters_with_broken_utf8_are_not_500(inspector_client, ids, rule, name):
+def test_text_query_parameters_with_broken_utf8_are_not_500(staff, ids, rule, name):
     """UTF-8 bytes of a lone surrogate (ED A0 BD) and plain garbage: a clear answer, never a 500. A free-text
     filter finds nothing by it; any other parameter is refused, naming it."""
     for raw in ("%ED%A0%BD", "%FF%FE", "%C0%80"):
-        resp = inspector_client.get(f"{_fill(rule, ids)}?{name}={raw}")
+        resp = staff(rule).get(f"{_fill(rule, ids)}?{name}={raw}")
         if name in FREE_TEXT_QUERY_PARAMETERS:
             assert resp.status_code == 200, (resp.status_code, resp.get_data(as_text=True)[:200])
         else:
@@ -159,6 +166,16 @@ BASE_BODIES = {
     ("/api/records/<uuid:record_id>/verify", "POST"): {"comment": "Fine.", "base_version": 1},
     ("/api/records/<uuid:record_id>/void", "POST"): {"reason": "Logged twice."},
     ("/api/sync", "POST"): {"device_id": "phone-1", "shifts": [], "records": []},
+    ("/api/auth/password", "POST"): {"current_password": "x", "new_password": "y"},
+    ("/api/admin/teams", "POST"): {"name": "East Team 1"},
+    ("/api/admin/officers", "POST"): {"shoulder_number": "PC9001", "display_name": "PC New", "role": "officer",
+                                      "team": None},
+    ("/api/admin/officers/<int:officer_id>", "PATCH"): {},
+    ("/api/admin/officers/<int:officer_id>/move", "POST"): {"team": "West Team 3", "starts_on": "2026-01-01"},
+    ("/api/admin/operations", "POST"): {"name": "Op", "local_policing_area": "West", "target_areas": ["NN3"],
+                                        "starts_on": "2026-01-01"},
+    ("/api/admin/operations/<int:operation_id>", "PATCH"): {},
+    ("/api/admin/operations/<int:operation_id>/close", "POST"): {},
 }
 
 
@@ -176,21 +193,21 @@ BODY_TEXT_CASES = [(rule, method, name) for rule, method, schema in BODY_SCHEMAS
 
 
 @pytest.mark.parametrize("rule,method,name", BODY_TEXT_CASES)
-def test_a_lone_surrogate_in_any_text_field_of_any_body_is_422_naming_it(inspector_client, anon_client, ids,
+def test_a_lone_surrogate_in_any_text_field_of_any_body_is_422_naming_it(staff, anon_client, ids,
                                                                          rule, method, name):
     schema = next(s for r, m, s in BODY_SCHEMAS if (r, m) == (rule, method))
     fld = dict(text_fields(schema))[name]
     body = dict(BASE_BODIES[(rule, method)], **{name: _sample(fld)})
-    client = anon_client if rule == "/api/auth/login" else inspector_client
+    client = anon_client if rule == "/api/auth/login" else staff(rule)
     resp = getattr(client, method.lower())(_fill(rule, ids), body)
     err = assert_error(resp, 422, "validation_error", name)
     assert any("surrogate" in m for m in err["fields"][name]), err
 
 
 @pytest.mark.parametrize("rule,method", [(r, m) for r, m, _ in BODY_SCHEMAS])
-def test_a_lone_surrogate_in_a_key_or_deep_in_a_value_is_refused_naming_it(inspector_client, anon_client, ids,
+def test_a_lone_surrogate_in_a_key_or_deep_in_a_value_is_refused_naming_it(staff, anon_client, ids,
                                                                            rule, method):
-    client = anon_client if rule == "/api/auth/login" else inspector_client
+    client = anon_client if rule == "/api/auth/login" else staff(rule)
     body = dict(BASE_BODIES[(rule, method)], **{"odd\ud800key": 1})
     err = assert_error(getattr(client, method.lower())(_fill(rule, ids), body), 422, "validation_error")
     assert "odd\\ud800key" in err["fields"], err
@@ -205,11 +222,11 @@ BODY_DATE_CASES = [(rule, method, name, value) for rule, method, schema in BODY_
 
 
 @pytest.mark.parametrize("rule,method,name,value", BODY_DATE_CASES)
-def test_extreme_dates_in_bodies_are_422_naming_the_field(inspector_client, ids, rule, method, name, value):
+def test_extreme_dates_in_bodies_are_422_naming_the_field(staff, ids, rule, method, name, value):
     body = dict(BASE_BODIES[(rule, method)], **{name: value})
     if name == "ends_on":
         body.pop("starts_on", None)
-    resp = getattr(inspector_client, method.lower())(_fill(rule, ids), body)
+    resp = getattr(staff(rule), method.lower())(_fill(rule, ids), body)
     assert_error(resp, 422, "validation_error", name)
 
 
@@ -370,12 +387,12 @@ def _deep(depth: int, opener="[", closer="]") -> str:
 
 
 @pytest.mark.parametrize("rule,method", WRITE_RULES)
-def test_deep_nesting_is_400_before_parsing_on_every_endpoint(inspector_client, ids, rule, method, app):
+def test_deep_nesting_is_400_before_parsing_on_every_endpoint(staff, ids, rule, method, app):
     url = _fill(rule, ids)
     for body in (_deep(3000), '{"a":' * 3000 + "1" + "}" * 3000, '{"device_id": ' + _deep(40) + "}"):
         started = time.monotonic()
-        resp = inspector_client.http.open(url, method=method, data=body, content_type="application/json",
-                                          headers={"X-CSRF-Token": inspector_client.csrf})
+        resp = staff(rule).http.open(url, method=method, data=body, content_type="application/json",
+                                          headers={"X-CSRF-Token": staff(rule).csrf})
         assert time.monotonic() - started < 2
         err = assert_error(resp, 400, "malformed_json", "_body")
         assert "nested" in err["message"]

@@ -183,7 +183,8 @@ class MarkedLog:
 
     def url_for(self, rule: str) -> str:
         values = {"<uuid:record_id>": self.id, "<int:operation_id>": str(self.operation_id),
-                  "<uuid:shift_id>": self.shift_id, "<client_path:path>": "records/new"}
+                  "<uuid:shift_id>": self.shift_id, "<client_path:path>": "records/new",
+                  "<int:officer_id>": str(self.author.officer.id)}
         url = rule
         for placeholder, value in values.items():
             url = url.replace(placeholder, value)

@@ -54,6 +54,8 @@ export interface Officer {
   role: 'officer' | 'sergeant' | 'inspector' | 'analyst' | 'admin';
   team: string | null;
   active?: boolean;
+  /** Signed in with a one-time password: only changing it is allowed until then. */
+  must_change_password?: boolean;
 }
 
 export interface Operation {
