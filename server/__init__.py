@@ -22,6 +22,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from .auth.sessions import login_manager
     login_manager.init_app(app)
+    from .auth.oidc import init_oidc
+    init_oidc(app)  # sign-in through the force's identity provider, when OIDC_ISSUER is set
 
     from .core.api import init_api
     init_api(app)

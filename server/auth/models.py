@@ -13,6 +13,8 @@ from ..core.db import UTCDateTime, db, utcnow
 _hasher = PasswordHasher()
 # Verified against when the shoulder number is unknown, so both paths cost the same.
 _DUMMY_HASH = _hasher.hash("beatbook-timing-equaliser")
+# Not an argon2 hash: verify refuses every password against it.
+NO_PASSWORD = "!no-local-password"
 
 
 class Officer(db.Model):
@@ -25,10 +27,17 @@ class Officer(db.Model):
     team: Mapped[str | None] = mapped_column(String(64), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    # The identity provider's stable id for the person (Entra ID's oid), set at their first sign-in
+    # through it; never the email, which changes and is reassigned.
+    provider_object_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
+
+    def set_no_password(self) -> None:
+        """For an officer who signs in only through the identity provider: no password matches."""
+        self.password_hash = NO_PASSWORD
 
     def check_password(self, password: str) -> bool:
         try:
