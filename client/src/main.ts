@@ -357,6 +357,9 @@ function startScheduler(): void {
 
 // ---------------------------------------------------------------- boot
 async function boot(): Promise<void> {
+  // Back from signing in through the force's identity provider (server/auth/routes.py).
+  const cameBackSignedIn = location.hash === '#/signed-in';
+  if (cameBackSignedIn) history.replaceState(null, '', location.pathname + location.search);
   initTheme();
   document.getElementById('theme-slot')?.replaceWith(themeToggle());
   app.db = await openBeatbookDB();
@@ -413,6 +416,10 @@ async function boot(): Promise<void> {
       else { renderNav(); if (!main().querySelector('form')) refresh(); }
       await sendNow(true);
       await pull();
+    } else if (cameBackSignedIn) {
+      // Another officer signed in on this phone just now: theirs from here on; the queue of
+      // the one before stays locked to them (the outbox is keyed by officer).
+      await onLogin(session);
     } else {
       // The cookie is someone else's: never send this officer's queue under it.
       app.needsLogin = true;

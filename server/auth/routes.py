@@ -109,7 +109,7 @@ def oidc_callback(args):
         return _refused(refused)
     signed_in = start_session(officer)
     security_event("login", officer=signed_in.id, role=signed_in.role, method="identity_provider")
-    return redirect("/", code=302)
+    return redirect("/#/signed-in", code=302)
 
 
 def _provider_or_404():

@@ -65,7 +65,7 @@ class Browser:
 
 def signed_in(resp, browser) -> dict:
     assert resp.status_code == 302, resp.get_json()
-    assert resp.headers["Location"] == "/"
+    assert resp.headers["Location"] == "/#/signed-in"
     me = browser.me()
     assert me.status_code == 200, me.get_json()
     return me.get_json()

@@ -20,6 +20,11 @@ export class NetworkError extends Error {
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface LoginResponse extends Session { csrf_token: string; }
+/** How one signs in here (GET /api/auth/options). */
+export interface SignInOptions {
+  local_passwords: boolean;
+  identity_provider: { name: string; start_url: string } | null;
+}
 
 export class Api {
   csrf: string | null = null;
@@ -61,6 +66,10 @@ export class Api {
     const r = await this.request<LoginResponse>('POST', '/api/auth/login', { shoulder_number: shoulderNumber, password });
     this.csrf = r.csrf_token;
     return r;
+  }
+
+  async signInOptions(): Promise<SignInOptions> {
+    return this.request<SignInOptions>('GET', '/api/auth/options');
   }
 
   async me(): Promise<LoginResponse> {

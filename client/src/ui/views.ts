@@ -51,8 +51,27 @@ export function loginView(onLogin: (s: Session, pin?: string) => Promise<void>, 
       button.disabled = false;
     }
   });
-  return h('section', { class: 'view' }, title('Log in to Beatbook'),
+  const view = h('section', { class: 'view' }, title('Log in to Beatbook'),
     h('p', null, 'Log in once with signal; after that the app works offline.'), form);
+  void offerProviderSignIn(form);
+  return view;
+}
+
+/** "Sign in with <force>" when the server signs in through the force's identity provider: a
+ * full-page trip there and back (#/signed-in). The outbox is in IndexedDB, keyed by officer,
+ * so it is all still here on return. With passwords switched off, only the button is shown. */
+async function offerProviderSignIn(form: HTMLElement): Promise<void> {
+  let options;
+  try { options = await app.api.signInOptions(); } catch { return; }  // no signal: the password form
+  const provider = options.identity_provider;
+  if (!provider) return;
+  const link = h('a', { class: 'button primary big provider-sign-in', href: provider.start_url },
+    `Sign in with ${provider.name}`);
+  link.addEventListener('click', (ev) => {
+    if (!navigator.onLine) { ev.preventDefault(); link.after(h('p', { class: 'field-error', role: 'alert' }, 'No signal: signing in needs a connection.')); }
+  });
+  if (options.local_passwords) form.before(link, h('p', { class: 'hint' }, 'Or with your shoulder number and password:'));
+  else form.replaceWith(link);
 }
 
 // ---------------------------------------------------------------- today (one rule everywhere)
