@@ -79,7 +79,9 @@ def begin():
     """The redirect to the provider's sign-in page; state, nonce and the PKCE verifier go into
     this browser's session, so only this browser can finish this sign-in."""
     try:
-        return _client().authorize_redirect(url_for("auth.oidc_callback", _external=True))
+        # prompt=login: phones are shared, so whoever holds this one signs in themselves, never
+        # silently as the last officer the provider remembers in this browser.
+        return _client().authorize_redirect(url_for("auth.oidc_callback", _external=True), prompt="login")
     except (RequestException, ValueError, RuntimeError) as exc:
         raise _unreachable(exc) from None
 
