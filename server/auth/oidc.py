@@ -28,6 +28,7 @@ from flask import Flask, current_app, session, url_for
 from joserfc import errors as jose_errors
 from requests import RequestException
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..core.db import db
 from ..core.seclog import security_event
@@ -181,6 +182,16 @@ def _claim_text(claims: dict, name: str | None, limit: int) -> str | None:
 def officer_for(claims: dict) -> Officer:
     """Find, link or create the officer these checked claims describe, with the role and team the
     provider gives now; refuse who may not sign in. Commits."""
+    try:
+        return _officer_for(claims)
+    except IntegrityError:
+        # The same person's first sign-in on two phones at once: the other one created or linked
+        # the officer first; this one finds them.
+        db.session.rollback()
+        return _officer_for(claims)
+
+
+def _officer_for(claims: dict) -> Officer:
     cfg = current_app.config
     tenant = cfg.get("OIDC_TENANT_ID")
     if tenant and claims.get("tid") != tenant:

@@ -20,10 +20,17 @@ from server.auth.models import Officer
 from server.config import ConfigError
 from server.core.db import db
 
+from tests.conftest import officer_factory
+
 from .provider import CLIENT_SECRET, OTHER_CLIENT_ID, OTHER_TENANT, query, sign_in_at_provider
 
 APP_BASE = "http://127.0.0.1"  # the provider's client allows loopback callbacks on any port
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture
+def make_officer(app):
+    return officer_factory(app, cheap=True)
 
 
 @pytest.fixture
