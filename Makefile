@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 export FLASK_APP := server
 
-.PHONY: run test test-sqlite test-postgres client venv bench migrate demo clean system-tools
+.PHONY: run test test-sqlite test-postgres client venv bench migrate demo clean system-tools oidc-provider
 
 # What the suite needs from Debian beyond Python and Node: Chromium for the browser tests,
 # wrk for the HTTP benchmark. Installed with apt-get when running as root; otherwise this stops
@@ -51,6 +51,12 @@ run: venv client demo
 	@echo "Beatbook on http://127.0.0.1:8000"
 	$(BIN)/gunicorn -c config/gunicorn.conf.py "server:create_app()"
 
+# The test identity provider (the npm registry's oidc-provider) that the sign-in tests run on loopback.
+oidc-provider: tests/oidc/node_modules/.package-lock.json
+
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
+
 # The PWA's unit tests (outbox and sync logic): Vitest with fake-indexeddb.
 .PHONY: test-client
 test-client: client
@@ -58,7 +64,7 @@ test-client: client
 
 # The whole suite on SQLite, then on PostgreSQL too when TEST_DATABASE_URL is set.
 # (tests/e2e drives Debian's Chromium against gunicorn and the built client.)
-test: system-tools venv client test-client
+test: system-tools venv client test-client oidc-provider
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -q; fi
 
@@ -66,4 +72,4 @@ bench: system-tools venv client
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) client/node_modules client/dist instance
+	rm -rf $(VENV) client/node_modules client/dist instance tests/oidc/node_modules

@@ -67,3 +67,24 @@ ANON_LIMIT_PER_ADDRESS = "300 per minute"
 # SQLite: a writer waits at most this long for the write lock (a backup or the sqlite3 shell may
 # hold it), then gets 503 with Retry-After; well under gunicorn's 30 s worker timeout.
 SQLITE_WRITE_WAIT_SECONDS = 10.0
+
+# ---- sign-in through the force's identity provider (OpenID Connect, e.g. Microsoft Entra ID) ----
+# Off unless OIDC_ISSUER is set (with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET from the app's registration).
+OIDC_ISSUER = None
+OIDC_CLIENT_ID = None
+OIDC_CLIENT_SECRET = None
+# The force's tenant: every sign-in's tid claim must be this (required in production).
+OIDC_TENANT_ID = None
+# Provider app roles -> Beatbook roles, "Beatbook.Officer=officer,Beatbook.Sergeant=sergeant"; the first
+# listed that someone holds wins. Someone holding none of them is refused.
+OIDC_ROLE_MAP = ""
+# The claim that links a first sign-in to an officer already in Beatbook (and names a new one), e.g. a
+# shoulder-number claim; and the claim that gives the team (else the team the admin assigned is kept).
+OIDC_LINK_CLAIM = None
+OIDC_TEAM_CLAIM = None
+# On the sign-in button: "Sign in with <name>".
+OIDC_PROVIDER_NAME = "your force account"
+# Clocks differ: an ID token is accepted this many seconds either side of its times.
+OIDC_CLOCK_SKEW_SECONDS = 60
+# Shoulder number and password sign-in; a force that signs in only through its provider turns it off.
+LOCAL_PASSWORDS = True

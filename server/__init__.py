@@ -17,6 +17,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.sort_keys = False  # keep the schemas' field order
     _configure_logging(app)
 
+    from .auth.oidc import init_oidc
     from .auth.sessions import login_manager
     from .commands import register_commands
     from .core.api import init_api
@@ -30,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
+    init_oidc(app)  # sign-in through the force's identity provider, when OIDC_ISSUER is set
     api = init_api(app)
     register_blueprints(app, api)
     init_limits(app)  # before the access policy: a request without a session is counted first

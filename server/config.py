@@ -53,6 +53,9 @@ def _coerce(current, value: str, key: str = "setting"):
 
 # Production: see validate_production_settings below and README "Production".
 ENV_KEYS += ("ALLOWED_ORIGINS", "TRUSTED_PROXY_COUNT", "METRICS_TOKEN", "LOG_FORMAT", "LOG_LEVEL")
+# Sign-in through the force's identity provider (server/auth/oidc.py).
+ENV_KEYS += ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_TENANT_ID", "OIDC_ROLE_MAP",
+             "OIDC_LINK_CLAIM", "OIDC_TEAM_CLAIM", "OIDC_PROVIDER_NAME", "OIDC_CLOCK_SKEW_SECONDS", "LOCAL_PASSWORDS")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:
@@ -237,6 +240,63 @@ def validate_production_settings(config, env: str) -> None:
     if token and len(str(token)) < 16:
         raise ConfigError("METRICS_TOKEN is too short; use at least 16 random characters (or leave it unset "
                           "to serve /metrics to localhost only).")
+
+    validate_identity_provider(config, env)
+
+
+def parse_role_map(value) -> dict[str, str]:
+    """"Beatbook.Officer=officer, Beatbook.Sergeant=sergeant" -> {app role: Beatbook role}, in that order
+    (the order decides when someone holds several: the first one listed wins)."""
+    from .core.security import ROLES
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        pairs = []
+        for item in (i.strip() for i in str(value or "").split(",")):
+            if not item:
+                continue
+            if "=" not in item:
+                raise ConfigError(f"OIDC_ROLE_MAP: {item!r} is not provider-role=beatbook-role, "
+                                  "e.g. Beatbook.Officer=officer,Beatbook.Sergeant=sergeant.")
+            pairs.append(tuple(part.strip() for part in item.split("=", 1)))
+    mapping = {}
+    for provider_role, role in pairs:
+        if not provider_role or role not in ROLES:
+            raise ConfigError(f"OIDC_ROLE_MAP: {provider_role!r} maps to {role!r}; a Beatbook role is one of "
+                              f"{', '.join(ROLES)}.")
+        mapping[provider_role] = role
+    return mapping
+
+
+def validate_identity_provider(config, env: str) -> None:
+    issuer = str(config.get("OIDC_ISSUER") or "").strip().rstrip("/")
+    config["OIDC_ISSUER"] = issuer or None
+    config["OIDC_ROLE_MAP"] = parse_role_map(config.get("OIDC_ROLE_MAP"))
+    skew = config.get("OIDC_CLOCK_SKEW_SECONDS")
+    if isinstance(skew, bool) or not isinstance(skew, int) or not 0 <= skew <= 300:
+        raise ConfigError(f"OIDC_CLOCK_SKEW_SECONDS must be a whole number of seconds from 0 to 300, not {skew!r}.")
+    if not issuer:
+        if not config.get("LOCAL_PASSWORDS"):
+            raise ConfigError("LOCAL_PASSWORDS is off but no OIDC_ISSUER is set: nobody could sign in. "
+                              "Set OIDC_ISSUER (with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET) or turn LOCAL_PASSWORDS on.")
+        return
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"OIDC_ISSUER must be the provider's issuer URL, e.g. "
+                          f"https://login.microsoftonline.com/<tenant id>/v2.0, not {issuer!r}.")
+    if parts.scheme == "http" and (env == "production" or parts.hostname not in ("127.0.0.1", "localhost", "::1")):
+        raise ConfigError(f"OIDC_ISSUER must be https:// (plain http only on this machine, outside production), "
+                          f"not {issuer!r}.")
+    for key in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"):
+        if not config.get(key):
+            raise ConfigError(f"{key} is required when OIDC_ISSUER is set (from the app's registration "
+                              "at the identity provider).")
+    if not config["OIDC_ROLE_MAP"]:
+        raise ConfigError("OIDC_ROLE_MAP is required when OIDC_ISSUER is set: which provider app roles give which "
+                          "Beatbook role, e.g. Beatbook.Officer=officer,Beatbook.Sergeant=sergeant.")
+    if env == "production" and not config.get("OIDC_TENANT_ID"):
+        raise ConfigError("OIDC_TENANT_ID is required in production when OIDC_ISSUER is set (the force's "
+                          "tenant id, checked against every sign-in's tid claim).")
 
 
 def _positive_number(value):

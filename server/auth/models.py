@@ -28,6 +28,8 @@ def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
 
 def _hasher() -> PasswordHasher:
     return _hasher_and_dummy()[0]
+# Not an argon2 hash: verify refuses every password against it.
+NO_PASSWORD = "!no-local-password"
 
 
 class Officer(db.Model):
@@ -42,10 +44,17 @@ class Officer(db.Model):
     # Set by an administrator's reset: until the officer chooses their own, only changing it is allowed.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(255))
+    # The identity provider's stable id for the person (Entra ID's oid), set at their first sign-in
+    # through it; never the email, which changes and is reassigned.
+    provider_object_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher().hash(password)
+
+    def set_no_password(self) -> None:
+        """For an officer who signs in only through the identity provider: no password matches."""
+        self.password_hash = NO_PASSWORD
 
     def check_password(self, password: str) -> bool:
         try:

@@ -1,5 +1,7 @@
 import logging
+from html import escape
 
+from flask import current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -10,8 +12,10 @@ from ..core.limits import count_login_attempt
 from ..core.security import ALL_ROLES, allowed_before_password_change, public, requires, security_event
 from ..operations.models import Operation
 from .models import Officer
+from . import oidc
 from .passwords import password_problems
-from .schemas import ChangePasswordSchema, LoginSchema, LogoutSchema, PasswordChangedSchema, SessionSchema
+from .schemas import (ChangePasswordSchema, LoginSchema, LogoutSchema, PasswordChangedSchema, ProviderCallbackSchema,
+                      SessionSchema, SignInOptionsSchema)
 from .sessions import end_other_sessions, end_session, start_session
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Logging in and out")
@@ -26,8 +30,13 @@ def _session_payload(officer) -> dict:
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
 @blp.alt_response(401, description="Wrong shoulder number or password")
+@blp.alt_response(403, description="Passwords are switched off: this force signs in through its identity "
+                                    "provider (code local_passwords_off)")
 @blp.alt_response(429, description="Too many failed logins for this account or address")
 def login(creds):
+    if not current_app.config["LOCAL_PASSWORDS"]:
+        raise ApiError(403, "Passwords are switched off here: sign in through your force's identity provider.",
+                       code="local_passwords_off")
     attempt = count_login_attempt(creds["shoulder_number"])  # 429 once the failures are used up
     officer = db.session.scalar(
         db.select(Officer).where(Officer.shoulder_number == creds["shoulder_number"].strip().upper()))
@@ -92,3 +101,77 @@ def change_password(data):
     db.session.commit()
     security_event("password_changed", officer=officer.id, other_sessions_ended=ended)
     return {"changed": True, "other_sessions_ended": ended}
+
+
+@blp.route("/options", methods=["GET"])
+@public
+@blp.response(200, SignInOptionsSchema)
+def sign_in_options():
+    """How one signs in here: with a password, through the force's identity provider, or both."""
+    provider = None
+    if oidc.enabled():
+        provider = {"name": current_app.config["OIDC_PROVIDER_NAME"], "start_url": url_for("auth.oidc_start")}
+    return {"local_passwords": current_app.config["LOCAL_PASSWORDS"], "identity_provider": provider}
+
+
+@blp.route("/provider/start", methods=["GET"])
+@public
+@blp.response(302, description="To the identity provider's sign-in page")
+@blp.alt_response(404, description="Sign-in through an identity provider is not set up here")
+@blp.alt_response(503, description="The identity provider cannot be reached")
+def oidc_start():
+    """Sign in through the force's identity provider (open in the browser)."""
+    _provider_or_404()
+    try:
+        return oidc.begin()
+    except oidc.SignInRefused as refused:
+        return _refused(refused)
+
+
+@blp.route("/provider/callback", methods=["GET"])
+@public
+@blp.arguments(ProviderCallbackSchema, location="query")
+@blp.response(302, description="Signed in: back to the app")
+@blp.alt_response(400, description="The sign-in could not be completed: no or a used state, a code the "
+                                    "provider would not exchange, or an ID token that failed its checks")
+@blp.alt_response(403, description="Refused: another tenant, no Beatbook role, a deactivated officer, or "
+                                    "the provider's own refusal")
+@blp.alt_response(404, description="Sign-in through an identity provider is not set up here")
+@blp.alt_response(503, description="The identity provider cannot be reached")
+def oidc_callback(args):
+    """Where the identity provider sends the browser back after sign-in."""
+    _provider_or_404()
+    try:
+        officer = oidc.officer_for(oidc.finish(args))
+    except oidc.SignInRefused as refused:
+        db.session.rollback()
+        return _refused(refused)
+    signed_in = start_session(officer)
+    security_event("login", officer=signed_in.id, role=signed_in.role, method="identity_provider")
+    return redirect("/#/signed-in", code=302)
+
+
+def _provider_or_404():
+    if not oidc.enabled():
+        raise ApiError(404, "Sign-in through an identity provider is not set up here.", code="not_found")
+
+
+_REFUSED_PAGE = """<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Not signed in - Beatbook</title></head>
+<body><main><h1>Not signed in</h1><p role="alert">{message}</p>
+<p><a href="/">Back to Beatbook</a></p></main></body></html>
+"""
+
+
+def _refused(refused: oidc.SignInRefused):
+    """A page for the browser that came back from the provider (JSON for an API client), and a
+    security log line with the reason only."""
+    security_event("login_failed", logging.WARNING, method="identity_provider", reason=refused.reason)
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if best == "text/html":
+        page = make_response(_REFUSED_PAGE.format(message=escape(refused.message)), refused.status)
+        page.headers["Content-Type"] = "text/html; charset=utf-8"
+        page.headers["Cache-Control"] = "no-store"
+        return page
+    raise ApiError(refused.status, refused.message, code="sign_in_refused", extra={"reason": refused.reason})

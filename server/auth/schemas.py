@@ -1,4 +1,4 @@
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
 from ..core.schemas import StrictSchema, text
 from ..core.security import ROLES
@@ -41,6 +41,31 @@ class ChangePasswordSchema(StrictSchema):
 class PasswordChangedSchema(StrictSchema):
     changed = fields.Boolean(required=True)
     other_sessions_ended = fields.Integer(required=True)
+
+
+class IdentityProviderSchema(StrictSchema):
+    name = fields.String(required=True, metadata={"description": "For the button: \"Sign in with <name>\"."})
+    start_url = fields.String(required=True, metadata={
+        "description": "Open this in the browser (a full-page navigation, not a fetch) to sign in through "
+                       "the provider; it comes back to the app signed in."})
+
+
+class SignInOptionsSchema(StrictSchema):
+    local_passwords = fields.Boolean(required=True, metadata={
+        "description": "Whether shoulder number and password sign-in (POST /api/auth/login) is on."})
+    identity_provider = fields.Nested(IdentityProviderSchema, allow_none=True, required=True, metadata={
+        "description": "The force's identity provider, or null when sign-in through one is not set up."})
+
+
+class ProviderCallbackSchema(StrictSchema):
+    """What the identity provider sends back to the app (OpenID Connect's authorization response)."""
+    class Meta:
+        unknown = EXCLUDE  # providers add their own parameters (session_state, iss, ...)
+
+    code = fields.String(validate=validate.Length(max=4096), load_only=True)
+    state = fields.String(validate=validate.Length(max=512))
+    error = fields.String(validate=validate.Length(max=200))
+    error_description = fields.String(validate=validate.Length(max=2000), load_only=True)
 
 
 class LogoutSchema(StrictSchema):

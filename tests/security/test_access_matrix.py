@@ -77,6 +77,10 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("/api/auth/login", "POST"): dict.fromkeys(ROLES, 200),
     ("/api/auth/logout", "POST"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
     ("/api/auth/me", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
+    ("/api/auth/options", "GET"): dict.fromkeys(ROLES, 200),
+    # Public; 404 here, where no identity provider is set up (signing in through one: tests/oidc).
+    ("/api/auth/provider/start", "GET"): dict.fromkeys(ROLES, 404),
+    ("/api/auth/provider/callback", "GET"): dict.fromkeys(ROLES, 404),
     ("/api/reference", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
     ("/api/operations", "GET"): {**dict.fromkeys(ROLES, 200), "anonymous": ANON},
     ("/api/operations", "POST"): {"officer": 403, "sergeant": 403, "inspector": 201, "analyst": 403,

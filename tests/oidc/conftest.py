@@ -1,0 +1,1 @@
+from .provider import identity_provider, provider  # noqa: F401  (fixtures)
