@@ -117,7 +117,7 @@ def enforce_access_policy() -> None:
         raise ApiError(401, "Log in first.", code="not_authenticated")
     if current_user.role not in roles:
         raise ApiError(403, "Your role may not do this.", code="forbidden")
-    if current_user.must_change_password and not _view_attr(view, _BEFORE_PASSWORD_CHANGE):
+    if current_user.must_change_password and not view_mark(view, _BEFORE_PASSWORD_CHANGE):
         raise ApiError(403, "Choose a new password first: the one you signed in with was for one use only.",
                        code="password_change_required")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
