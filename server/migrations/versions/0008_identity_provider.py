@@ -1,7 +1,7 @@
 """officers: the identity provider's stable id for officers who sign in through it
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 17:30:00
 
 `officers.provider_object_id`: the provider's stable, never reassigned id for the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
