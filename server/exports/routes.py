@@ -158,7 +158,7 @@ def records_csv(args):
 def stop_searches_csv(args):
     user = current_user._get_current_object()
     _check_operation(args)
-    stmt = (records_matching(user, args, model=StopSearch).where(StopSearch.status != "voided")
+    stmt = (records_matching(user, args, model=StopSearch).where(StopSearch.status != ref.Status.VOIDED)
             .order_by(StopSearch.occurred_at, StopSearch.id))
     operations = {r.id: r for r in db.session.execute(
         select(Operation.id, Operation.slug, Operation.name, Operation.is_policing_operation))}

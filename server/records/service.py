@@ -29,6 +29,7 @@ from .access import (can_edit_record, can_review_record, can_view_record, can_vo
                      scope_records, withheld_rows)
 from .models import AuditEntry, IntelligenceLog, Record
 from .schemas import _DUMPERS, dump_record, load_record
+from .reference import Status
 
 AnyKindRecord = with_polymorphic(Record, "*")
 RESTRICTED_MARK = "[restricted text changed]"
@@ -134,8 +135,8 @@ def apply_amendment(record: Record, data: dict, actor_id: int) -> dict:
     if "occurred_at" in diffs:
         record.occurred_on = local_date(record.occurred_at)
     status_before = record.status
-    if record.status in ("returned", "verified"):
-        record.status = "submitted"
+    if record.status in (Status.RETURNED, Status.VERIFIED):
+        record.status = Status.SUBMITTED
     record.version += 1
     record.updated_at = utcnow()
     changes = audit_changes(diffs)
@@ -280,7 +281,7 @@ def version_conflict(record: Record, viewer, message: str):
 
 
 def _refuse_voided(record: Record, viewer, message: str) -> None:
-    if record.status == "voided":
+    if record.status == Status.VOIDED:
         raise ApiError(409, message, code="voided", extra={"record": dump_record(record, viewer)})
 
 
@@ -324,16 +325,16 @@ def void_record(viewer, record_id: uuid.UUID, reason: str, base_version: int | N
     record = visible_record_or_404(viewer, record_id, for_change=True)
     if not can_void_record(viewer, record):
         raise ApiError(403, "You may not void this entry.")
-    if record.status == "voided":
+    if record.status == Status.VOIDED:
         return record
     if base_version is not None and base_version != record.version:
         version_conflict(record, viewer, STALE_REVIEW)
-    set_status(record, "voided", viewer.id, "void", reason)
+    set_status(record, Status.VOIDED, viewer.id, "void", reason)
     db.session.commit()
     return record
 
 
-REVIEWS = {"verify": "verified", "return": "returned"}  # action: the status it leaves
+REVIEWS = {"verify": Status.VERIFIED, "return": Status.RETURNED}  # action: the status it leaves
 
 
 def review_record(viewer, record_id: uuid.UUID, action: str, comment: str | None, base_version: int) -> Record:

@@ -31,6 +31,7 @@ from ..records.schemas import load_record, load_shift
 from ..records.service import (AnyKindRecord, ReferenceChecker, apply_amendment, audit_row, content_differences,
                                lock_records)
 from . import resend
+from ..records.reference import Status
 
 
 def refuse_oversized(batch: dict) -> None:
@@ -86,7 +87,7 @@ def record_rows(data: dict, officer_id: int, device_id: str | None, now, team: s
     `team` is the author's (author_team)."""
     model = MODEL_BY_KIND[data["kind"]]
     common = {f: data.get(f) for f in Record.COMMON_CONTENT}
-    common.update(id=data["id"], kind=data["kind"], officer_id=officer_id, team=team, status="submitted", version=1,
+    common.update(id=data["id"], kind=data["kind"], officer_id=officer_id, team=team, status=Status.SUBMITTED, version=1,
                   received_at=now, updated_at=now, device_id=device_id,
                   occurred_on=local_date(data["occurred_at"]))
     detail = {f: data.get(f) for f in model.DETAIL_CONTENT}
@@ -317,7 +318,7 @@ class SyncBatch:
             return _rejected(rid, {"kind": ["The kind of an entry cannot change."]})
         if not content_differences(record, data):
             return {"id": rid, "status": "unchanged", "version": record.version}
-        if (record.status == "voided" or data.get("base_version") != record.version
+        if (record.status == Status.VOIDED or data.get("base_version") != record.version
                 or record.id not in self.held):  # not held: stored meanwhile by a concurrent request
             return {"id": rid, "status": "conflict", "version": record.version, "record": record}
         apply_amendment(record, data, self.officer_id)
