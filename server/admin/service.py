@@ -228,6 +228,41 @@ def move_officer(actor_id: int, officer: Officer, team_name: str, starts_on) -> 
     return officer
 
 
+def apply_provider_claims(officer: Officer, role: str, team: str | None, created: bool = False) -> dict:
+    """What the force's identity provider says at a sign-in: the role, and the team when a team claim is
+    configured. A new team name becomes a known team; a move starts today and keeps the team history, as
+    an administrator's move does. Each change is in the administrative audit trail, made by the officer's
+    own sign-in. Does not commit; returns {field: (before, after)}."""
+    before = officer_snapshot(officer)
+    changes = {}
+    if officer.role != role:
+        changes["role"] = (officer.role, role)
+        officer.role = role
+    if team and (created or officer.team != team):
+        if db.session.scalar(select(Team.id).where(Team.name == team)) is None:
+            db.session.add(Team(name=team))
+            audit(officer.id, "team_created_at_sign_in", team=team, after={"name": team})
+        db.session.flush()
+        today = local_today()
+        current = db.session.scalar(select(TeamMembership).where(TeamMembership.officer_id == officer.id,
+                                                                 TeamMembership.ends_on.is_(None))
+                                    .with_for_update())
+        if current is not None and current.starts_on >= today:
+            current.team = team
+        else:
+            if current is not None:
+                current.ends_on = today - timedelta(days=1)
+            db.session.add(TeamMembership(officer_id=officer.id, team=team, starts_on=today))
+        if officer.team != team:
+            changes["team"] = (officer.team, team)
+        officer.team = team
+    if created:
+        audit(officer.id, "officer_created_at_sign_in", officer=officer, after=officer_snapshot(officer))
+    elif changes:
+        audit(officer.id, "officer_changed_at_sign_in", officer=officer, before=before, after=officer_snapshot(officer))
+    return changes
+
+
 def set_active(actor_id: int, officer: Officer, active: bool) -> Officer:
     if not active and officer.id == actor_id:
         raise ApiError(409, "You cannot deactivate your own account.", fields={"officer_id": ["That is you."]})

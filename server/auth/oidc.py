@@ -30,6 +30,7 @@ from requests import RequestException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..admin.service import apply_provider_claims
 from ..core.db import db
 from ..core.seclog import security_event
 from .models import Officer
@@ -206,18 +207,15 @@ def _officer_for(claims: dict) -> Officer:
         raise SignInRefused("no_role", "Your account has no Beatbook role at the identity provider. Ask your "
                                        "administrator to assign you one.")
     officer = db.session.scalar(select(Officer).where(Officer.provider_object_id == oid).with_for_update())
+    created = False
     if officer is None:
-        officer = _link_or_create(claims, oid, role)
+        officer, created = _link_or_create(claims, oid, role)
     if not officer.active:
         raise SignInRefused("deactivated", "Your Beatbook account is switched off. Ask your administrator.")
-    changes = {}
-    if officer.role != role:
-        changes["role"] = (officer.role, role)
-        officer.role = role
-    team = _claim_text(claims, cfg.get("OIDC_TEAM_CLAIM"), 64)
-    if team and officer.team != team:
-        changes["team"] = (officer.team, team)
-        officer.team = team
+    # The provider is the authority for role and (when a team claim is set up) team; the administrative
+    # audit trail and the team history record what it changed.
+    changes = apply_provider_claims(officer, role, _claim_text(claims, cfg.get("OIDC_TEAM_CLAIM"), 64),
+                                    created=created)
     db.session.commit()
     for field, (before, after) in changes.items():
         security_event(f"officer_{field}_changed", officer=officer.id, before=before, after=after,
@@ -225,7 +223,8 @@ def _officer_for(claims: dict) -> Officer:
     return officer
 
 
-def _link_or_create(claims: dict, oid: str, role: str) -> Officer:
+def _link_or_create(claims: dict, oid: str, role: str) -> tuple[Officer, bool]:
+    """The officer with the link claim's shoulder number, now linked, or a new one: (officer, created)."""
     cfg = current_app.config
     number = _claim_text(claims, cfg.get("OIDC_LINK_CLAIM"), 16)
     number = number.upper() if number else None
@@ -240,13 +239,12 @@ def _link_or_create(claims: dict, oid: str, role: str) -> Officer:
                                                     "account at the identity provider. Tell your administrator.")
         officer.provider_object_id = oid
         security_event("officer_linked", officer=officer.id, source="identity_provider")
-        return officer
+        return officer, False
     name = _claim_text(claims, "name", 100) or number
-    officer = Officer(shoulder_number=number, display_name=name, role=role,
-                      team=_claim_text(claims, cfg.get("OIDC_TEAM_CLAIM"), 64), active=True,
+    officer = Officer(shoulder_number=number, display_name=name, role=role, team=None, active=True,
                       provider_object_id=oid)
     officer.set_no_password()
     db.session.add(officer)
     db.session.flush()
     security_event("officer_created", officer=officer.id, role=role, source="identity_provider")
-    return officer
+    return officer, True

@@ -355,3 +355,29 @@ def test_production_needs_the_tenant_when_the_provider_is_on(monkeypatch):
     with pytest.raises(ConfigError, match="OIDC_TENANT_ID is required in production"):
         validate_identity_provider(dict(settings), "production")
     validate_identity_provider(dict(settings, OIDC_TENANT_ID="t"), "production")
+
+
+def test_what_the_provider_changes_is_in_the_administrative_audit_trail_and_the_team_history(
+        make_app, provider, make_officer):
+    from server.admin.models import AdminAuditEntry, TeamMembership
+    from server.auth.models import Officer
+    from server.core.db import db
+    from sqlalchemy import select
+
+    app = make_app(OIDC_TEAM_CLAIM="team")
+    make_officer(role="officer", team="West Team 2", shoulder_number="PC2201")
+    account = provider.add_account(shoulder_number="PC2201", team="East Team 9", roles=["Beatbook.Sergeant"])
+    browser = Browser(app)
+    signed_in(browser.sign_in(account["login"]), browser)
+    with app.app_context():
+        officer = db.session.scalar(select(Officer).where(Officer.shoulder_number == "PC2201"))
+        assert (officer.role, officer.team) == ("sergeant", "East Team 9")
+        entries = db.session.scalars(select(AdminAuditEntry).where(AdminAuditEntry.officer_id == officer.id)
+                                     .order_by(AdminAuditEntry.id)).all()
+        assert [e.action for e in entries][-1] == "officer_changed_at_sign_in"
+        assert entries[-1].actor_id == officer.id
+        assert (entries[-1].before["role"], entries[-1].after["role"]) == ("officer", "sergeant")
+        assert (entries[-1].before["team"], entries[-1].after["team"]) == ("West Team 2", "East Team 9")
+        teams = db.session.scalars(select(TeamMembership.team).where(TeamMembership.officer_id == officer.id,
+                                                                     TeamMembership.ends_on.is_(None))).all()
+        assert teams == ["East Team 9"]
