@@ -3,7 +3,7 @@
  * so redrawing after new data asks the screen whether it may be redrawn, and leaving an entry
  * form with unsaved input asks the officer first.
  */
-import { findRoute, navLinks } from './routes';
+import { findRoute, NAV } from './routes';
 import { app } from './state';
 import { ask, dialogOpen } from './ui/dialog';
 import { replace } from './ui/dom';
@@ -42,7 +42,7 @@ export class Router {
   }
 
   renderNav(): void {
-    renderNav(this.o.nav, navLinks());
+    renderNav(this.o.nav, NAV);
   }
 
   async route(force = false): Promise<void> {

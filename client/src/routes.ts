@@ -71,17 +71,12 @@ function isRole(...roles: string[]): boolean {
   return roles.includes(app.session?.officer.role ?? '');
 }
 
-/** Signed in with a one-time password: the password screen is the only one, with no links, until it is changed. */
+/** Signed in with a one-time password: every link leads to the password screen until it is changed. */
 function passwordFirst(): boolean {
   return !!app.session?.officer.must_change_password;
 }
 
 const PASSWORD_FIRST: Route = { path: 'password', screen: passwordScreen };
-
-/** The links the bar shows the signed-in user now. */
-export function navLinks(): typeof NAV {
-  return passwordFirst() ? [] : NAV;
-}
 
 export function findRoute(path: string, args: RouteArgs): Route {
   if (passwordFirst()) return PASSWORD_FIRST;
