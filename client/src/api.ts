@@ -24,6 +24,11 @@ export class NetworkError extends Error {
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface LoginResponse extends Session { csrf_token: string; }
+/** How one signs in here (GET /api/auth/options). */
+export interface SignInOptions {
+  local_passwords: boolean;
+  identity_provider: { name: string; start_url: string } | null;
+}
 
 export type Option = { value: string; label: string };
 export type Lists = Record<string, Option[]>;
@@ -105,6 +110,10 @@ export class Api {
     return r;
   }
 
+  signInOptions(): Promise<SignInOptions> {
+    return this.request<SignInOptions>('GET', '/api/auth/options');
+  }
+
   async me(): Promise<LoginResponse> {
     const r = await this.request<LoginResponse>('GET', '/api/auth/me');
     this.csrf = r.csrf_token;
@@ -165,6 +174,61 @@ export class Api {
   /** An operation's counts for a period (query: from, to, compare, population, group_by). */
   tally(operationId: number, query: URLSearchParams): Promise<Tally> {
     return this.request<Tally>('GET', `/api/operations/${operationId}/tally?${query}`);
+  }
+}
+
+/** One officer as the administrator (and a sergeant, for their team) sees them. */
+export interface Membership { team: string; starts_on: string; ends_on: string | null }
+export interface RosterOfficer {
+  id: number; shoulder_number: string; display_name: string; role: string; team: string | null;
+  active: boolean; must_change_password: boolean; created_at: string; teams: Membership[];
+}
+export interface Team { id: number; name: string; officers: number }
+/** A new officer or a reset: the one-time password is in this answer only. */
+export interface NewPassword { officer: RosterOfficer; one_time_password: string }
+export interface Person { id: number; shoulder_number: string; display_name: string }
+export interface AuditEntry {
+  id: number; at: string; actor: Person; action: string; officer: Person | null; operation_id: number | null;
+  team: string | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null;
+}
+export interface AuditPage { items: AuditEntry[]; page: number; per_page: number; total: number }
+export interface NewOfficer { shoulder_number: string; display_name: string; role: string; team: string | null }
+export interface OperationBody {
+  name: string; local_policing_area: string; starts_on: string; ends_on: string | null; target_areas: string[];
+}
+
+/** Running the force's Beatbook: officers, teams, operations, the audit trail, and one's own password. */
+export class AdminApi {
+  constructor(private api: Api) {}
+
+  officers(): Promise<RosterOfficer[]> { return this.api.request('GET', '/api/admin/officers'); }
+  officer(id: number): Promise<RosterOfficer> { return this.api.request('GET', `/api/admin/officers/${id}`); }
+  createOfficer(body: NewOfficer): Promise<NewPassword> { return this.api.request('POST', '/api/admin/officers', body); }
+  updateOfficer(id: number, body: Partial<NewOfficer>): Promise<RosterOfficer> {
+    return this.api.request('PATCH', `/api/admin/officers/${id}`, body);
+  }
+  moveOfficer(id: number, body: { team: string; starts_on: string }): Promise<RosterOfficer> {
+    return this.api.request('POST', `/api/admin/officers/${id}/move`, body);
+  }
+  setActive(id: number, active: boolean): Promise<RosterOfficer> {
+    return this.api.request('POST', `/api/admin/officers/${id}/${active ? 'reactivate' : 'deactivate'}`, {});
+  }
+  resetPassword(id: number): Promise<NewPassword> {
+    return this.api.request('POST', `/api/admin/officers/${id}/reset-password`, {});
+  }
+  teams(): Promise<Team[]> { return this.api.request('GET', '/api/admin/teams'); }
+  createTeam(name: string): Promise<Team> { return this.api.request('POST', '/api/admin/teams', { name }); }
+  operation(id: number): Promise<Operation> { return this.api.request('GET', `/api/operations/${id}`); }
+  openOperation(body: OperationBody): Promise<Operation> { return this.api.request('POST', '/api/admin/operations', body); }
+  updateOperation(id: number, body: OperationBody): Promise<Operation> {
+    return this.api.request('PATCH', `/api/admin/operations/${id}`, body);
+  }
+  closeOperation(id: number): Promise<Operation> { return this.api.request('POST', `/api/admin/operations/${id}/close`, {}); }
+  /** query: officer, operation, from, to, page, per_page. */
+  audit(query: URLSearchParams): Promise<AuditPage> { return this.api.request('GET', `/api/admin/audit?${query}`); }
+  /** One's own password; every other session of theirs ends. */
+  changePassword(currentPassword: string, newPassword: string): Promise<{ other_sessions_ended: number }> {
+    return this.api.request('POST', '/api/auth/password', { current_password: currentPassword, new_password: newPassword });
   }
 }
 

@@ -38,6 +38,7 @@ async function boot(): Promise<void> {
   const scheduler = new Scheduler({ engine, needsLogin: () => app.needsLogin, status: () => status.render(),
     changed: () => router.refresh() });
   const session: Session = new Session({ router: () => router, scheduler: () => scheduler, status: () => status.render() });
+  session.takeProviderReturn();
   const router: Router = new Router({
     main: document.getElementById('main')!,
     nav: document.getElementById('nav')!,

@@ -27,7 +27,18 @@ export interface SessionOptions {
 }
 
 export class Session {
+  /** Just back from signing in through the force's identity provider: the cookie's officer is the one signed in. */
+  private cameBackSignedIn = false;
+
   constructor(private o: SessionOptions) {}
+
+  /** At start, before the first screen: the identity provider sends the officer back to #/signed-in
+   * (server/auth/routes.py); that is no screen, so the address loses it and the role's home is shown. */
+  takeProviderReturn(): void {
+    if (location.hash !== '#/signed-in') return;
+    this.cameBackSignedIn = true;
+    history.replaceState(null, '', location.pathname + location.search);
+  }
 
   async onLogin(session: SignedIn, pin?: string): Promise<void> {
     app.session = session;
@@ -161,6 +172,10 @@ export class Session {
         else { router.renderNav(); router.refresh(); }
         await this.o.scheduler().sendNow(true);
         await this.o.scheduler().pull();
+      } else if (this.cameBackSignedIn) {
+        // Another officer signed in on this phone just now: theirs from here on; the queue of
+        // the one before stays locked to them (the outbox is keyed by officer).
+        await this.onLogin(session);
       } else {
         // The cookie is someone else's: never send this officer's queue under it.
         app.needsLogin = true;

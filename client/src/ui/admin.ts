@@ -1,11 +1,13 @@
 /** Running the force's Beatbook: officers, teams, operations and the audit trail (the administrator),
  * the sergeant's read-only team roster, and every officer's own password. */
 import './admin.css';
-import { ApiError } from '../sync/api';
+import { AdminApi, ApiError, type AuditEntry, type NewPassword, type OperationBody, type RosterOfficer, type Team } from '../api';
 import { setMeta } from '../sync/db';
 import type { Operation } from '../sync/types';
-import { app, hooks } from '../state';
+import { app } from '../state';
 import { announce, dateTimeOf, h, localDate, nextId, replace } from './dom';
+import type { RouteArgs } from '../routes';
+import { type Screen, type ScreenContext, still } from './screen';
 import { landingHash } from './supervisor-common';
 
 const ROLES = ['officer', 'sergeant', 'inspector', 'analyst', 'admin'] as const;
@@ -14,52 +16,33 @@ const ROLE_WORDS: Record<string, string> = {
 };
 const MIN_PASSWORD = 12;
 
-interface Membership { team: string; starts_on: string; ends_on: string | null }
-interface RosterOfficer {
-  id: number; shoulder_number: string; display_name: string; role: string; team: string | null;
-  active: boolean; must_change_password: boolean; created_at: string; teams: Membership[];
-}
-interface Team { id: number; name: string; officers: number }
-interface NewPassword { officer: RosterOfficer; one_time_password: string }
-interface Person { id: number; shoulder_number: string; display_name: string }
-interface AuditEntry {
-  id: number; at: string; actor: Person; action: string; officer: Person | null; operation_id: number | null;
-  team: string | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null;
-}
-interface AuditPage { items: AuditEntry[]; page: number; per_page: number; total: number }
+/** app.api exists only once the app has booted. */
+const api = () => new AdminApi(app.api);
 
-type Route = string[];
+// ---------------------------------------------------------------- the screens the route table shows
+// Each holds a form or what the server answered: never redrawn by the phone's own syncing.
 
-// ---------------------------------------------------------------- routing
-
-/** Does this screen belong here? (the signed-in officer who must change a one-time password always does) */
-export function isAccountRoute(parts: Route): boolean {
-  if (app.session?.officer.must_change_password) return true;
-  return ['admin', 'roster', 'password'].includes(parts[0]);
+export async function passwordScreen(ctx: ScreenContext): Promise<Screen> {
+  return still(passwordView(ctx));
 }
 
-export async function accountScreen(parts: Route, params: URLSearchParams): Promise<HTMLElement> {
-  const role = app.session?.officer.role;
-  if (app.session?.officer.must_change_password || parts[0] === 'password') return passwordView();
-  if (parts[0] === 'roster' && (role === 'sergeant' || role === 'admin')) return rosterView();
-  if (parts[0] === 'admin' && role === 'admin') {
-    try {
-      if (parts[1] === 'officers' && parts[2]) return await officerView(Number(parts[2]));
-      if (parts[1] === 'teams') return await teamsView();
-      if (parts[1] === 'operations' && parts[2]) return await operationView(Number(parts[2]));
-      if (parts[1] === 'operations') return await operationsView();
-      if (parts[1] === 'audit') return await auditView(params);
-      return await officersView();
-    } catch (err) {
-      return screen('Administration', adminTabs(), problem(err));
-    }
+export async function rosterScreen(): Promise<Screen> {
+  return still(await rosterView());
+}
+
+/** #/admin/<tab>/<id>: officers (the default), teams, operations, audit. */
+export async function adminScreen(ctx: ScreenContext, { rest, params }: RouteArgs): Promise<Screen> {
+  const [tab, id] = rest;
+  try {
+    if (tab === 'officers' && id) return still(await officerView(Number(id), ctx));
+    if (tab === 'teams') return still(await teamsView(ctx));
+    if (tab === 'operations' && id) return still(await operationView(Number(id), ctx));
+    if (tab === 'operations') return still(await operationsView(ctx));
+    if (tab === 'audit') return still(await auditView(params));
+    return still(await officersView());
+  } catch (err) {
+    return still(screen('Administration', adminTabs(), problem(err)));
   }
-  return screen('Not here', h('p', null, 'This screen is not for your role.'));
-}
-
-/** Nav links for the signed-in role. */
-export function accountNavLinks(): [string, string][] {
-  return app.session?.officer.role === 'admin' ? [['#/admin', 'Admin']] : [];
 }
 
 /** The More screen's account section: the password, and the roster or administration for those who have them. */
@@ -159,8 +142,6 @@ function apiForm(cls: string, fields: HTMLElement[], button: string, submit: (v:
   return form;
 }
 
-const call = <T>(method: string, path: string, body?: unknown) => app.api.request<T>(method, path, body);
-
 function oneTimePassword(r: NewPassword): HTMLElement {
   return h('div', { class: 'card one-time', role: 'status' },
     h('p', null, `One-time password for ${r.officer.display_name} (${r.officer.shoulder_number}):`),
@@ -181,7 +162,7 @@ function officerRow(o: RosterOfficer, link: boolean): HTMLElement {
 
 // ---------------------------------------------------------------- the officer's own password
 
-function passwordView(): HTMLElement {
+function passwordView(ctx: ScreenContext): HTMLElement {
   const must = !!app.session?.officer.must_change_password;
   const form = apiForm('password-form', [
     field({ name: 'current_password', label: must ? 'One-time password' : 'Current password', type: 'password',
@@ -193,16 +174,15 @@ function passwordView(): HTMLElement {
     if (v.new_password !== v.repeat) {
       throw new ApiError(422, 'validation_error', 'The two new passwords differ.', { repeat: ['Type the same new password twice.'] });
     }
-    const r = await call<{ other_sessions_ended: number }>('POST', '/api/auth/password',
-      { current_password: v.current_password, new_password: v.new_password });
+    const r = await api().changePassword(v.current_password, v.new_password);
     if (app.session) {
       app.session = { ...app.session, officer: { ...app.session.officer, must_change_password: false } };
       await setMeta(app.db, 'session', app.session);
     }
     announce(r.other_sessions_ended ? 'Password changed; you were logged out everywhere else.' : 'Password changed.');
     location.hash = landingHash(app.session?.officer.role);
-    hooks.rerender();
-    void hooks.sendNow();
+    ctx.rerender();
+    void ctx.sendNow();
   });
   return screen(must ? 'Choose your password' : 'Change your password',
     must ? h('p', { id: 'must-change' }, 'You signed in with a one-time password. Choose your own before you go on.')
@@ -214,7 +194,7 @@ function passwordView(): HTMLElement {
 
 async function rosterView(): Promise<HTMLElement> {
   try {
-    const officers = await call<RosterOfficer[]>('GET', '/api/admin/officers');
+    const officers = await api().officers();
     return screen(`Roster: ${app.session?.officer.team ?? 'all teams'}`,
       h('p', { class: 'hint' }, 'Who is in your team now. Changes are made by the administrator.'),
       h('ul', { class: 'roster' }, officers.map((o) => officerRow(o, false))));
@@ -226,8 +206,8 @@ async function rosterView(): Promise<HTMLElement> {
 // ---------------------------------------------------------------- officers
 
 async function officersView(): Promise<HTMLElement> {
-  const [officers, teams] = await Promise.all([call<RosterOfficer[]>('GET', '/api/admin/officers'),
-    call<Team[]>('GET', '/api/admin/teams')]);
+  const [officers, teams] = await Promise.all([api().officers(),
+    api().teams()]);
   const result = h('div', { class: 'result', 'aria-live': 'polite' });
   const list = h('ul', { class: 'roster' }, officers.map((o) => officerRow(o, true)));
   const form = apiForm('officer-form', [
@@ -236,7 +216,7 @@ async function officersView(): Promise<HTMLElement> {
     field({ name: 'role', label: 'Role', required: true, value: 'officer', options: ROLES.map((r) => [r, ROLE_WORDS[r]]) }),
     field({ name: 'team', label: 'Team', options: teamOptions(teams, true), value: teams[0]?.name ?? '' }),
   ], 'Create officer', async (v) => {
-    const r = await call<NewPassword>('POST', '/api/admin/officers',
+    const r = await api().createOfficer(
       { shoulder_number: v.shoulder_number, display_name: v.display_name, role: v.role, team: v.team || null });
     replace(result, oneTimePassword(r));
     list.prepend(officerRow(r.officer, true));
@@ -250,17 +230,17 @@ async function officersView(): Promise<HTMLElement> {
     h('h2', null, `Officers (${officers.length})`), list);
 }
 
-async function officerView(id: number): Promise<HTMLElement> {
-  const [o, teams] = await Promise.all([call<RosterOfficer>('GET', `/api/admin/officers/${id}`),
-    call<Team[]>('GET', '/api/admin/teams')]);
-  const again = () => hooks.rerender();
+async function officerView(id: number, ctx: ScreenContext): Promise<HTMLElement> {
+  const [o, teams] = await Promise.all([api().officer(id),
+    api().teams()]);
+  const again = () => ctx.rerender();
   const result = h('div', { class: 'result', 'aria-live': 'polite' });
   const edit = apiForm('edit-officer', [
     field({ name: 'shoulder_number', label: 'Shoulder number', value: o.shoulder_number, required: true }),
     field({ name: 'display_name', label: 'Name as shown', value: o.display_name, required: true }),
     field({ name: 'role', label: 'Role', value: o.role, options: ROLES.map((r) => [r, ROLE_WORDS[r]]) }),
   ], 'Save changes', async (v) => {
-    await call('PATCH', `/api/admin/officers/${id}`, v);
+    await api().updateOfficer(id, v);
     announce('Saved.');
     again();
   });
@@ -269,7 +249,7 @@ async function officerView(id: number): Promise<HTMLElement> {
     field({ name: 'starts_on', label: 'From', type: 'date', value: localDate(new Date()), required: true,
       hint: 'Their entries stay with the team they were logged under.' }),
   ], 'Move', async (v) => {
-    await call('POST', `/api/admin/officers/${id}/move`, v);
+    await api().moveOfficer(id, { team: v.team, starts_on: v.starts_on });
     announce('Moved.');
     again();
   });
@@ -277,7 +257,7 @@ async function officerView(id: number): Promise<HTMLElement> {
     o.active ? 'Deactivate' : 'Reactivate');
   toggle.addEventListener('click', async () => {
     try {
-      await call('POST', `/api/admin/officers/${id}/${o.active ? 'deactivate' : 'reactivate'}`, {});
+      await api().setActive(id, !o.active);
       announce(o.active ? 'Deactivated: signed out everywhere.' : 'Reactivated.');
       again();
     } catch (err) { replace(result, problem(err)); }
@@ -285,7 +265,7 @@ async function officerView(id: number): Promise<HTMLElement> {
   const reset = h('button', { type: 'button', class: 'secondary', id: 'reset-password' }, 'Reset password');
   reset.addEventListener('click', async () => {
     try {
-      replace(result, oneTimePassword(await call<NewPassword>('POST', `/api/admin/officers/${id}/reset-password`, {})));
+      replace(result, oneTimePassword(await api().resetPassword(id)));
     } catch (err) { replace(result, problem(err)); }
   });
   return screen(`${o.display_name} (${o.shoulder_number})`, adminTabs(),
@@ -301,13 +281,13 @@ async function officerView(id: number): Promise<HTMLElement> {
 
 // ---------------------------------------------------------------- teams
 
-async function teamsView(): Promise<HTMLElement> {
-  const teams = await call<Team[]>('GET', '/api/admin/teams');
+async function teamsView(ctx: ScreenContext): Promise<HTMLElement> {
+  const teams = await api().teams();
   const form = apiForm('team-form', [field({ name: 'name', label: 'Team name', required: true, hint: 'e.g. West Team 4' })],
     'Create team', async (v) => {
-      await call('POST', '/api/admin/teams', v);
+      await api().createTeam(v.name);
       announce(`Team ${v.name} created.`);
-      hooks.rerender();
+      ctx.rerender();
     });
   return screen('Administration', adminTabs(), h('h2', null, 'New team'), form,
     h('h2', null, `Teams (${teams.length})`),
@@ -328,17 +308,17 @@ function operationFields(op?: Operation): HTMLElement[] {
   ];
 }
 
-function operationBody(v: Record<string, string>): Record<string, unknown> {
+function operationBody(v: Record<string, string>): OperationBody {
   return { name: v.name, local_policing_area: v.local_policing_area, starts_on: v.starts_on, ends_on: v.ends_on || null,
     target_areas: v.target_areas.split(/[\s,;]+/).filter(Boolean) };
 }
 
-async function operationsView(): Promise<HTMLElement> {
-  const ops = await call<Operation[]>('GET', '/api/operations');
+async function operationsView(ctx: ScreenContext): Promise<HTMLElement> {
+  const ops = await app.api.operations();
   const form = apiForm('operation-form', operationFields(), 'Open operation', async (v) => {
-    const op = await call<Operation>('POST', '/api/admin/operations', operationBody(v));
+    const op = await api().openOperation(operationBody(v));
     announce(`${op.name} opened.`);
-    hooks.rerender();
+    ctx.rerender();
   });
   return screen('Administration', adminTabs(), h('h2', null, 'Open an operation'), form,
     h('h2', null, `Operations (${ops.length})`),
@@ -347,20 +327,20 @@ async function operationsView(): Promise<HTMLElement> {
       h('p', { class: 'hint' }, `${op.local_policing_area} · ${op.target_areas.join(', ')} · ${op.starts_on} to ${op.ends_on ?? 'open'}`)))));
 }
 
-async function operationView(id: number): Promise<HTMLElement> {
-  const op = await call<Operation>('GET', `/api/operations/${id}`);
+async function operationView(id: number, ctx: ScreenContext): Promise<HTMLElement> {
+  const op = await api().operation(id);
   const result = h('div', { class: 'result', 'aria-live': 'polite' });
   const form = apiForm('edit-operation', operationFields(op), 'Save changes', async (v) => {
-    await call('PATCH', `/api/admin/operations/${id}`, operationBody(v));
+    await api().updateOperation(id, operationBody(v));
     announce('Saved.');
-    hooks.rerender();
+    ctx.rerender();
   });
   const close = h('button', { type: 'button', class: 'danger', id: 'close-operation' }, 'Close today');
   close.addEventListener('click', async () => {
     try {
-      await call('POST', `/api/admin/operations/${id}/close`, {});
+      await api().closeOperation(id);
       announce(`${op.name} closed.`);
-      hooks.rerender();
+      ctx.rerender();
     } catch (err) { replace(result, problem(err)); }
   });
   return screen(op.name, adminTabs(), form,
@@ -389,7 +369,7 @@ async function auditView(params: URLSearchParams): Promise<HTMLElement> {
     if (v) query.set(key, v);
   }
   query.set('per_page', '50');
-  const page = await call<AuditPage>('GET', `/api/admin/audit?${query}`);
+  const page = await api().audit(query);
   const form = apiForm('audit-filter', [
     field({ name: 'officer', label: 'Officer id', value: params.get('officer') ?? '' }),
     field({ name: 'operation', label: 'Operation id', value: params.get('operation') ?? '' }),

@@ -55,7 +55,25 @@ export function loginView(onLogin: (s: Session, pin?: string) => Promise<void>, 
   });
   const el = h('section', { class: 'view' }, title('Log in to Beatbook'),
     h('p', null, 'Log in once with signal; after that the app works offline.'), form);
+  void offerProviderSignIn(form);
   return { el, live: () => false, typing: () => !!(number.value || password.value || pin.value) };
+}
+
+/** "Sign in with <force>" when the server signs in through the force's identity provider: a
+ * full-page trip there and back (#/signed-in, session.ts). The outbox is in IndexedDB, keyed by
+ * officer, so it is all still here on return. With passwords switched off, only the button is shown. */
+async function offerProviderSignIn(form: HTMLElement): Promise<void> {
+  let options;
+  try { options = await app.api.signInOptions(); } catch { return; }  // no signal: the password form
+  const provider = options.identity_provider;
+  if (!provider) return;
+  const link = h('a', { class: 'button primary big provider-sign-in', href: provider.start_url },
+    `Sign in with ${provider.name}`);
+  link.addEventListener('click', (ev) => {
+    if (!navigator.onLine) { ev.preventDefault(); link.after(h('p', { class: 'field-error', role: 'alert' }, 'No signal: signing in needs a connection.')); }
+  });
+  if (options.local_passwords) form.before(link, h('p', { class: 'hint' }, 'Or with your shoulder number and password:'));
+  else form.replaceWith(link);
 }
 
 // ---------------------------------------------------------------- today (one rule everywhere)
@@ -316,7 +334,8 @@ export async function entryDetail(entry: Entry, ctx: ScreenContext): Promise<Scr
 }
 
 // ---------------------------------------------------------------- more
-export async function moreView(ctx: ScreenContext): Promise<Screen> {
+/** account: the officer's own account (password, roster, administration), shown first. */
+export async function moreView(ctx: ScreenContext, account?: HTMLElement): Promise<Screen> {
   const actions = ctx.session;
   const me = officerId()!;
   const who = app.session?.officer;
@@ -329,6 +348,7 @@ export async function moreView(ctx: ScreenContext): Promise<Screen> {
   out.addEventListener('click', () => void actions.logOut());
   return page(h('section', { class: 'view' }, title('More'),
     h('p', null, `${who?.display_name ?? ''} (${who?.shoulder_number ?? ''})`),
+    account ?? null,
     h('h2', null, 'Leaving the phone'),
     h('p', null, 'Lock keeps you logged in and your entries on the phone; your PIN opens it again, with or without signal.'),
     lock, h('p', null, pin),
