@@ -62,11 +62,22 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/p
 test-client: client
 	cd client && npm test
 
-# The whole suite on SQLite, then on PostgreSQL too when TEST_DATABASE_URL is set.
-# (tests/e2e drives Debian's Chromium against gunicorn and the built client.)
+# The whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set: the two runs go side by
+# side (each its own database and Redis db, so they share nothing) and each run's output is printed whole
+# when both are done. (tests/e2e drives Debian's Chromium against gunicorn and the built client.)
+SQLITE_REDIS_FOR_TESTS ?= redis://127.0.0.1:6379/14
 test: system-tools venv client test-client oidc-provider
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -q; fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest -q -p no:cacheprovider; fi; \
+	mkdir -p artifacts; \
+	echo "== SQLite and PostgreSQL ($$TEST_DATABASE_URL), side by side"; \
+	env -u TEST_DATABASE_URL REDIS_URL_FOR_TESTS=$(SQLITE_REDIS_FOR_TESTS) $(BIN)/pytest -q -p no:cacheprovider \
+		> artifacts/test-sqlite.log 2>&1 & sqlite=$$!; \
+	$(BIN)/pytest -q -p no:cacheprovider > artifacts/test-postgresql.log 2>&1; postgresql=$$?; \
+	wait $$sqlite; sqlite=$$?; \
+	echo "== SQLite"; cat artifacts/test-sqlite.log; \
+	echo "== PostgreSQL: $$TEST_DATABASE_URL"; cat artifacts/test-postgresql.log; \
+	echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$postgresql"; \
+	[ $$sqlite -eq 0 ] && [ $$postgresql -eq 0 ]
 
 bench: system-tools venv client
 	$(BIN)/python -m bench
