@@ -1,6 +1,6 @@
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
-from ..core.schemas import AwareDateTime, Date, PageArgsSchema, StrictSchema, ident, text
+from ..core.schemas import AwareDateTime, Date, DayRangeArgsSchema, PageArgsSchema, StrictSchema, ident, text
 from ..core.security import ROLES
 from ..operations.schemas import OperationSchema
 
@@ -99,16 +99,9 @@ class CloseOperationSchema(StrictSchema):
     ends_on = Date(load_default=None, metadata={"description": "Last day (default today); on or after starts_on."})
 
 
-class AuditQuerySchema(PageArgsSchema):
+class AuditQuerySchema(PageArgsSchema, DayRangeArgsSchema):
     officer = ident(metadata={"description": "Entries about this officer, or made by them."})
     operation = ident(metadata={"description": "Entries about this operation."})
-    from_ = Date(data_key="from", metadata={"description": "First local day, inclusive."})
-    to = Date(metadata={"description": "Last local day, inclusive; on or after from."})
-
-    @validates_schema
-    def _period_in_order(self, data, **kwargs):
-        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
-            raise ValidationError("Must be on or after from.", "to")
 
 
 class AuditPersonSchema(StrictSchema):

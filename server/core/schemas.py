@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
 
-from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, pre_load
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 from marshmallow.validate import Length, Range
 
 NUL_MESSAGE = "Must not contain the NUL character (\\u0000)."
@@ -210,3 +210,14 @@ class ErrorSchema(Schema):
 class PageArgsSchema(StrictSchema):
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=50, validate=Range(min=1, max=200))
+
+
+class DayRangeArgsSchema(StrictSchema):
+    """A span of the force's local days, `from` and `to`, both inclusive and in order."""
+    from_ = Date(data_key="from", metadata={"description": "First local day, inclusive."})
+    to = Date(metadata={"description": "Last local day, inclusive; on or after from."})
+
+    @validates_schema
+    def _period_in_order(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("Must be on or after from.", "to")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from ..core.schemas import AwareDateTime, Date, Integer, PageArgsSchema, StrictSchema, ident, text
+from ..core.schemas import AwareDateTime, Integer, DayRangeArgsSchema, PageArgsSchema, StrictSchema, ident, text
 from ..operations.schemas import DistrictField
 from . import reference as ref
 from .access import audit_view, withheld_fields
@@ -229,20 +229,13 @@ class RecordPageSchema(StrictSchema):
     total = fields.Integer(required=True)
 
 
-class RecordQuerySchema(PageArgsSchema):
+class RecordQuerySchema(PageArgsSchema, DayRangeArgsSchema):
     operation = ident(metadata={"description": "Operation id."})
     kind = fields.String(validate=validate.OneOf(list(ref.KINDS)))
     officer = ident(metadata={"description": "Officer id."})
     area = DistrictField()
     status = fields.String(validate=validate.OneOf(ref.STATUSES))
     shift = fields.UUID()
-    from_ = Date(data_key="from", metadata={"description": "First local day, inclusive."})
-    to = Date(metadata={"description": "Last local day, inclusive; on or after from."})
-
-    @validates_schema
-    def _period_in_order(self, data, **kwargs):
-        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
-            raise ValidationError("Must be on or after from.", "to")
 
 
 class RecordPatchSchema(StrictSchema):
