@@ -88,7 +88,10 @@ def _save_n(browser, base: str, saves: int, throttle: int) -> list[float]:
                 page.locator("dialog[open]").get_by_role("button", name="Start shift and save").tap()
             page.wait_for_function(
                 "([name, n]) => performance.getEntriesByName(name, 'measure').length >= n", arg=[MEASURE, i + 1])
-            page.wait_for_function("() => location.hash === '#/today'")
+            # The next entry starts from Today's list, as an officer's does: the list drawn first.
+            page.wait_for_function("(n) => location.hash === '#/today' && "
+                                   "(document.getElementById('view-title')?.textContent ?? '').includes(`(${n})`)",
+                                   arg=i + 1)
         durations = page.evaluate(
             f"() => performance.getEntriesByName({json.dumps(MEASURE)}, 'measure').map(m => m.duration)")
         stored = page.evaluate("""async () => {
