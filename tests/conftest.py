@@ -206,45 +206,28 @@ def operation(app):
     return op
 
 
-@pytest.fixture
-def officer_client(login_as):
-    return login_as("officer")
+# A signed-in client per role: fixture name -> (role, team). The colleague is another officer of the same
+# team; the "other" ones belong to another team.
+ROLE_CLIENTS = {
+    "officer_client": ("officer", "West Team 2"),
+    "colleague_client": ("officer", "West Team 2"),
+    "other_team_client": ("officer", "West Team 3"),
+    "sergeant_client": ("sergeant", "West Team 2"),
+    "other_sergeant_client": ("sergeant", "West Team 3"),
+    "inspector_client": ("inspector", None),
+    "analyst_client": ("analyst", None),
+    "admin_client": ("admin", None),
+}
 
 
-@pytest.fixture
-def colleague_client(login_as):
-    """Another officer in the same team."""
-    return login_as("officer")
+def _role_client(role: str, team: str | None):
+    def client(login_as):
+        return login_as(role, team=team)
+    return client
 
 
-@pytest.fixture
-def other_team_client(login_as):
-    return login_as("officer", team="West Team 3")
-
-
-@pytest.fixture
-def sergeant_client(login_as):
-    return login_as("sergeant")
-
-
-@pytest.fixture
-def other_sergeant_client(login_as):
-    return login_as("sergeant", team="West Team 3")
-
-
-@pytest.fixture
-def inspector_client(login_as):
-    return login_as("inspector", team=None)
-
-
-@pytest.fixture
-def analyst_client(login_as):
-    return login_as("analyst", team=None)
-
-
-@pytest.fixture
-def admin_client(login_as):
-    return login_as("admin", team=None)
+for _name, (_role, _team) in ROLE_CLIENTS.items():
+    globals()[_name] = pytest.fixture(name=_name)(_role_client(_role, _team))
 
 
 @pytest.fixture

@@ -76,6 +76,12 @@ class Phone:
         page.click("form.login button[type=submit]")
         page.wait_for_selector("#nav-more")
 
+    def open_and_login(self, shoulder_number: str, password: str):
+        """Open the app at its start and log in."""
+        self.goto("/")
+        self.page.wait_for_selector("form.login")
+        self.login(shoulder_number, password)
+
     def screenshot(self, name: str):
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 

@@ -129,9 +129,7 @@ def test_sergeant_on_a_phone_lands_on_review_sees_the_night_shift_and_verifies_a
 
     phone = touch_phone_factory(scheme)
     page = phone.page
-    phone.goto("/")
-    page.wait_for_selector("form.login")
-    phone.login(sergeant.shoulder_number, DEMO_PASSWORD)
+    phone.open_and_login(sergeant.shoulder_number, DEMO_PASSWORD)
     # ---- the sergeant lands on today's shifts, and the night shift started yesterday is there
     page.wait_for_selector("a.shift-link")
     assert page.evaluate("location.hash") == "#/review"
@@ -227,9 +225,7 @@ def test_inspector_on_a_phone_lands_on_the_tally_with_every_week_and_reads_the_b
 
     phone = touch_phone_factory(scheme)
     page = phone.page
-    phone.goto("/")
-    page.wait_for_selector("form.login")
-    phone.login(inspector.shoulder_number, DEMO_PASSWORD)
+    phone.open_and_login(inspector.shoulder_number, DEMO_PASSWORD)
     page.wait_for_selector("svg.chart-weeks")
     assert page.evaluate("location.hash") == "#/tally"
     assert page.locator("#view-title").inner_text() == "Operation tally"

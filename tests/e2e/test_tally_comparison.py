@@ -45,9 +45,7 @@ def test_the_inspector_sees_what_is_compared_and_chooses_the_previous_month(app,
 
     phone = touch_phone
     page = phone.page
-    phone.goto("/")
-    page.wait_for_selector("form.login")
-    phone.login(inspector.shoulder_number, DEMO_PASSWORD)
+    phone.open_and_login(inspector.shoulder_number, DEMO_PASSWORD)
     page.wait_for_selector(".comparison-description")
     assert page.evaluate("location.hash") == "#/tally"
 
