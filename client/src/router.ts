@@ -51,9 +51,12 @@ export class Router {
     const hash = location.hash || '#/';
     const before = this.current;
     if (before?.unsaved && !force) {
-      // Back to the form that is open (e.g. the officer chose to stay): nothing to rebuild.
-      if (hash === this.shownHash) { this.renderNav(); return; }
-      if (before.unsaved()) {
+      const unsaved = before.unsaved();
+      // Back to the form that is open with input in it (the officer chose to stay): nothing to rebuild.
+      // A form just saved is not that: the same address again is a new entry, and it must win over the
+      // screen the save was still drawing.
+      if (hash === this.shownHash && unsaved) { this.renderNav(); return; }
+      if (unsaved) {
         if (this.asking) return;
         this.asking = true;
         const choice = await ask('Leave this entry?',
